@@ -1,0 +1,95 @@
+"""What an analysis computed: tokens, per-window cross-attention captures, word timings."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SECONDS_PER_ENCODER_FRAME = 0.02  # one encoder frame (two mel hops of 10 ms)
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int  # vocabulary id
+    text: str  # the token decoded alone (may hold U+FFFD where a character spans tokens)
+    raw: bytes  # the token's UTF-8 bytes, so words can be rebuilt without the tokenizer
+    probability: float  # model probability of this token given the tokens before it
+    special: bool = False  # True for end-of-text and other non-text tokens
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    word: str  # the word as it appears in the transcript, with its leading space
+    start: float  # seconds from the start of the audio
+    end: float  # seconds from the start of the audio
+    probability: float  # mean probability of the word's tokens
+    window: int = 0  # index of the 30 s window the word was aligned in
+    token_indices: tuple[int, ...] = ()  # rows of that window's attention that make up the word
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float  # seconds
+    end: float  # seconds
+    text: str
+    window: int  # index of the window it was decoded in
+
+
+@dataclass(frozen=True, eq=False)
+class WindowCapture:
+    """Cross-attention of every decoder layer and head for one 30 s window.
+
+    Row i of `attention` is where the decoder looked while predicting `tokens[i]`; the last
+    row predicts end-of-text. Softmax is taken over the window's real-audio frames only.
+    """
+
+    index: int  # window number, from 0
+    offset: float  # seconds from the start of the audio to the start of this window
+    num_frames: int  # encoder frames of real audio (20 ms each) kept in `attention`
+    attention: np.ndarray  # float16 (layers, heads, tokens, frames)
+    tokens: tuple[Token, ...]  # text tokens, then end-of-text
+    sot_sequence: tuple[int, ...]  # start-of-transcript, language, task tokens that preceded them
+    text: str  # transcript of this window
+    language: str  # language code used for this window
+    no_speech_probability: float  # probability of <|nospeech|> at the first decoding step
+
+    @property
+    def duration(self) -> float:
+        """Seconds of real audio in this window."""
+        return self.num_frames * SECONDS_PER_ENCODER_FRAME
+
+    @property
+    def text_tokens(self) -> tuple[Token, ...]:
+        return tuple(t for t in self.tokens if not t.special)
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """Transcript, every window's cross-attention capture and the official-head word timings."""
+
+    model_name: str  # name or path the model was loaded from
+    language: str  # detected or requested language code
+    task: str  # "transcribe" or "translate"
+    text: str  # full transcript
+    duration: float  # seconds of audio analysed
+    windows: tuple[WindowCapture, ...]
+    segments: tuple[Segment, ...]
+    words: tuple[WordTiming, ...]  # aligned with the model's official alignment heads
+    alignment_heads: np.ndarray  # bool (layers, heads): the model's official heads
+    forced: bool  # True when the transcript was given by the user and teacher-forced
+    no_speech: bool  # True when no speech was found (empty transcript)
+    audio: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.float32))  # float32 16 kHz mono
+
+    @property
+    def attention(self) -> np.ndarray:
+        """float16 (layers, heads, tokens, frames) of the first window (the whole clip when ≤ 30 s)."""
+        return self.windows[0].attention
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        """Text tokens of all windows, in order (end-of-text tokens left out)."""
+        return tuple(t for w in self.windows for t in w.text_tokens)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(layers, heads) of the decoder's cross-attention."""
+        return tuple(self.alignment_heads.shape)
