@@ -31,3 +31,7 @@ class ReferenceFormatError(WhisperVizError, ValueError):
 
 class DecodingError(WhisperVizError, ValueError):
     """Decoding options are invalid (unknown language, forced text too long for a window)."""
+
+
+class DeviceError(WhisperVizError, RuntimeError):
+    """The requested device (e.g. CUDA) is not available here."""

@@ -1,0 +1,7 @@
+"""whisper-viz: see where Whisper listens. Transcribe, capture every head's cross-attention, align words."""
+
+from .errors import (AlignmentError, AudioError, DecodingError, DeviceError, HeadSetError, ModelNotFound,
+                     ReferenceFormatError, WeightsError, WhisperVizError)
+from .loading import LoadedModel, load_model
+from .results import AnalysisResult, Segment, Token, WindowCapture, WordTiming
+from .weights import available_models

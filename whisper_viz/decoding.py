@@ -1,0 +1,149 @@
+"""Greedy decoding of one 30 s window with Whisper's timestamp rules, and language detection."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+from torch import Tensor
+
+from .loading import LoadedModel
+from .model import DecoderState
+from .tokenizer import TIME_PRECISION
+
+MAX_INITIAL_TIMESTAMP = 1.0  # seconds: the first timestamp may not be later than this
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    task: str = "transcribe"  # or "translate" (multilingual models)
+    language: str | None = None  # None: detect (multilingual) or "en" (English-only)
+    max_initial_timestamp: float = MAX_INITIAL_TIMESTAMP  # seconds
+    suppress_blank: bool = True  # no blank or end-of-text as the first sampled token
+    condition_on_previous_text: bool = True  # prompt each window with the text decoded so far
+    no_speech_threshold: float = 0.6  # with logprob_threshold, a window above this is skipped as silence
+    logprob_threshold: float = -1.0  # mean log-probability under which a window counts as failed
+    sample_len: int | None = None  # tokens to sample at most; default half the text context
+
+
+@dataclass(frozen=True)
+class WindowDecoding:
+    tokens: tuple[int, ...]  # sampled tokens, timestamps included, end-of-text excluded
+    sot_sequence: tuple[int, ...]  # start-of-transcript [, language, task]
+    avg_logprob: float  # mean log-probability of the sampled tokens (and end-of-text)
+    no_speech_probability: float  # probability of <|nospeech|> right after the start sequence
+
+
+@lru_cache(maxsize=8)
+def _suppress_mask(model: LoadedModel) -> Tensor:
+    """bool (vocab,): tokens never sampled (non-speech symbols and task/control tokens)."""
+    tok = model.tokenizer
+    ids = set(model.suppress_ids) | {tok.sot, tok.sot_prev, tok.sot_lm, tok.no_speech, *tok.task_ids.values()}
+    mask = torch.zeros(model.dims.n_vocab, dtype=torch.bool)
+    mask[[i for i in ids if 0 <= i < model.dims.n_vocab]] = True
+    return mask.to(model.device)
+
+
+def _begin_ids(model: LoadedModel) -> list[int]:
+    return list(model.suppress_ids_begin) or [*model.tokenizer.encode(" "), model.tokenizer.eot]
+
+
+def apply_timestamp_rules(logits: Tensor, sampled: list[int], model: LoadedModel, max_initial_index: int | None) -> None:
+    """Mask logits (vocab,) in place so timestamps come in increasing pairs (Whisper's rules)."""
+    tok = model.tokenizer
+    ts_begin, eot = tok.timestamp_begin, tok.eot
+    neg_inf = float("-inf")
+    logits[tok.no_timestamps] = neg_inf
+    last_ts = len(sampled) >= 1 and sampled[-1] >= ts_begin
+    penultimate_ts = len(sampled) < 2 or sampled[-2] >= ts_begin
+    if last_ts:
+        if penultimate_ts:  # a pair just closed: text must follow
+            logits[ts_begin:] = neg_inf
+        else:  # a lone timestamp: another timestamp or end-of-text must follow
+            logits[:eot] = neg_inf
+    timestamps = [t for t in sampled if t >= ts_begin]
+    if timestamps:
+        # timestamps never decrease, and a segment has non-zero length (else decoding could loop)
+        floor = timestamps[-1] if (last_ts and not penultimate_ts) else timestamps[-1] + 1
+        logits[ts_begin:floor] = neg_inf
+    if not sampled:
+        logits[:ts_begin] = neg_inf  # the window starts with a timestamp
+        if max_initial_index is not None:
+            logits[ts_begin + max_initial_index + 1:] = neg_inf
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    if logprobs[ts_begin:].logsumexp(dim=-1) > logprobs[:ts_begin].max():
+        logits[:ts_begin] = neg_inf  # timestamps together are likelier than any text token
+
+
+@torch.inference_mode()
+def detect_language(model: LoadedModel, state: DecoderState) -> tuple[str, dict[str, float]]:
+    """Most likely language of the window and the probability of each (multilingual models only)."""
+    tok = model.tokenizer
+    codes = list(tok.language_ids)
+    sot = torch.tensor([[tok.sot]], device=model.device)
+    probe = DecoderState(state.cross_kv)
+    logits, _ = model.model.decoder(sot, probe)
+    language_logits = logits[0, -1, [tok.language_ids[c] for c in codes]]
+    probs = language_logits.softmax(dim=-1).tolist()
+    ranked = dict(sorted(zip(codes, probs), key=lambda kv: -kv[1]))
+    return next(iter(ranked)), ranked
+
+
+@torch.inference_mode()
+def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[int, ...],
+                  prompt: list[int], options: DecodingOptions) -> WindowDecoding:
+    """Greedy decoding of one window; `state` holds the window's cross-attention keys/values."""
+    tok = model.tokenizer
+    n_ctx = model.dims.n_text_ctx
+    sample_len = options.sample_len or n_ctx // 2
+    prefix = ([tok.sot_prev, *prompt[-(n_ctx // 2 - 1):]] if prompt else []) + list(sot_sequence)
+    sot_index = prefix.index(tok.sot)
+    suppress = _suppress_mask(model)
+    max_initial_index = round(options.max_initial_timestamp / TIME_PRECISION) if options.max_initial_timestamp else None
+    step_state = DecoderState(state.cross_kv)
+    logits, _ = model.model.decoder(torch.tensor([prefix], device=model.device), step_state)
+    no_speech_probability = logits[0, sot_index].softmax(dim=-1)[tok.no_speech].item()
+    next_logits = logits[0, -1]
+    sampled: list[int] = []
+    sum_logprob = 0.0
+    for _ in range(min(sample_len, n_ctx - len(prefix))):
+        next_logits = next_logits.clone()
+        if not sampled and options.suppress_blank:
+            next_logits[_begin_ids(model)] = float("-inf")
+        next_logits[suppress] = float("-inf")
+        apply_timestamp_rules(next_logits, sampled, model, max_initial_index)
+        token = int(next_logits.argmax())
+        sum_logprob += torch.log_softmax(next_logits.float(), dim=-1)[token].item()
+        if token == tok.eot:
+            break
+        sampled.append(token)
+        logits, _ = model.model.decoder(torch.tensor([[token]], device=model.device), step_state)
+        next_logits = logits[0, -1]
+    return WindowDecoding(tuple(sampled), tuple(sot_sequence), sum_logprob / (len(sampled) + 1), no_speech_probability)
+
+
+def split_segments(tokens: tuple[int, ...], ts_begin: int, window_frames: int) -> tuple[list[tuple[float, float, list[int]]], int, bool]:
+    """Cut a window's tokens at timestamp pairs.
+
+    Returns ([(start s, end s, tokens)], mel frames to advance, single_timestamp_ending). The start and
+    end are relative to the window; the advance is what the next window's seek moves by.
+    """
+    is_ts = [t >= ts_begin for t in tokens]
+    single_ending = is_ts[-2:] == [False, True]
+    cuts = [i + 1 for i in range(len(tokens) - 1) if is_ts[i] and is_ts[i + 1]]
+    frames_per_step = round(TIME_PRECISION * 100)  # mel frames (10 ms) per timestamp step
+    if cuts:
+        if single_ending:
+            cuts.append(len(tokens))
+        segments, last = [], 0
+        for cut in cuts:
+            piece = list(tokens[last:cut])
+            start, end = (piece[0] - ts_begin) * TIME_PRECISION, (piece[-1] - ts_begin) * TIME_PRECISION
+            segments.append((start, end, piece))
+            last = cut
+        advance = window_frames if single_ending else (tokens[last - 1] - ts_begin) * frames_per_step
+        return segments, advance, single_ending
+    duration = window_frames / 100
+    stamps = [t for t in tokens if t >= ts_begin]
+    if stamps and stamps[-1] != ts_begin:
+        duration = (stamps[-1] - ts_begin) * TIME_PRECISION
+    return [(0.0, duration, list(tokens))], window_frames, single_ending

@@ -1,0 +1,213 @@
+"""A compact PyTorch Whisper: audio encoder, text decoder with a KV cache, and cross-attention capture.
+
+Parameter names follow openai-whisper's checkpoints, so `state_dict()` loads into its `Whisper` class
+and its `.pt` files load here. Attention uses SDPA except where the weights themselves are wanted.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class ModelDimensions:
+    n_mels: int  # mel bins of the input (80, or 128 for large-v3)
+    n_audio_ctx: int  # encoder frames per 30 s window (1500)
+    n_audio_state: int  # encoder width
+    n_audio_head: int
+    n_audio_layer: int
+    n_vocab: int
+    n_text_ctx: int  # decoder positions (448)
+    n_text_state: int  # decoder width
+    n_text_head: int
+    n_text_layer: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sinusoids(length: int, channels: int, max_timescale: float = 10000.0) -> Tensor:
+    """Fixed sinusoidal positions of the encoder: (length, channels)."""
+    log_timescale_increment = np.log(max_timescale) / (channels // 2 - 1)
+    inv_timescales = torch.exp(-log_timescale_increment * torch.arange(channels // 2))
+    scaled_time = torch.arange(length)[:, None] * inv_timescales[None, :]
+    return torch.cat([torch.sin(scaled_time), torch.cos(scaled_time)], dim=1)
+
+
+class LayerNorm(nn.LayerNorm):
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(x.float()).type(x.dtype)  # normalise in fp32 even when weights are fp16
+
+
+KVCache = tuple[Tensor, Tensor]  # key, value: (batch, heads, positions, head_dim)
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, n_state: int, n_head: int):
+        super().__init__()
+        self.n_head = n_head
+        self.query = nn.Linear(n_state, n_state)
+        self.key = nn.Linear(n_state, n_state, bias=False)
+        self.value = nn.Linear(n_state, n_state)
+        self.out = nn.Linear(n_state, n_state)
+
+    def split_heads(self, x: Tensor) -> Tensor:
+        batch, length, n_state = x.shape
+        return x.view(batch, length, self.n_head, n_state // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+
+    def project_kv(self, source: Tensor) -> KVCache:
+        return self.split_heads(self.key(source)), self.split_heads(self.value(source))
+
+    def forward(self, x: Tensor, kv: KVCache, causal: bool = False, want_logits: bool = False):
+        """Attend from x (B, T, C) to kv; returns (output (B, T, C), pre-softmax logits or None)."""
+        q = self.split_heads(self.query(x))  # (B, nh, T, hs)
+        k, v = kv
+        logits = None
+        if want_logits:
+            scale = q.shape[-1] ** -0.5
+            logits = (q.float() @ k.float().transpose(-1, -2)) * scale  # (B, nh, T, S)
+            if causal and q.shape[2] > 1:
+                mask = torch.ones(q.shape[2], k.shape[2], dtype=torch.bool, device=x.device).tril(k.shape[2] - q.shape[2])
+                logits = logits.masked_fill(~mask, float("-inf"))
+            y = (logits.softmax(dim=-1).to(v.dtype) @ v)
+        else:
+            # queries sit at the end of the key sequence when a cache is used; is_causal expects square
+            use_causal = causal and q.shape[2] > 1
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=use_causal and q.shape[2] == k.shape[2])
+            if use_causal and q.shape[2] != k.shape[2]:
+                mask = torch.ones(q.shape[2], k.shape[2], dtype=torch.bool, device=x.device).tril(k.shape[2] - q.shape[2])
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        y = y.transpose(1, 2).flatten(2)  # (B, T, C)
+        return self.out(y), logits
+
+
+class ResidualAttentionBlock(nn.Module):
+    def __init__(self, n_state: int, n_head: int, cross_attention: bool = False):
+        super().__init__()
+        self.attn = MultiHeadAttention(n_state, n_head)
+        self.attn_ln = LayerNorm(n_state)
+        self.cross_attn = MultiHeadAttention(n_state, n_head) if cross_attention else None
+        self.cross_attn_ln = LayerNorm(n_state) if cross_attention else None
+        self.mlp = nn.Sequential(nn.Linear(n_state, 4 * n_state), nn.GELU(), nn.Linear(4 * n_state, n_state))
+        self.mlp_ln = LayerNorm(n_state)
+
+    def forward(self, x: Tensor, self_cache: KVCache | None = None, cross_kv: KVCache | None = None,
+                want_logits: bool = False):
+        """Returns (x, new self-attention cache, cross-attention logits or None)."""
+        h = self.attn_ln(x)
+        k, v = self.attn.project_kv(h)
+        if self_cache is not None:
+            k, v = torch.cat([self_cache[0], k], dim=2), torch.cat([self_cache[1], v], dim=2)
+        y, _ = self.attn(h, (k, v), causal=self.cross_attn is not None)
+        x = x + y
+        logits = None
+        if self.cross_attn is not None:
+            y, logits = self.cross_attn(self.cross_attn_ln(x), cross_kv, want_logits=want_logits)
+            x = x + y
+        x = x + self.mlp(self.mlp_ln(x))
+        return x, (k, v), logits
+
+
+class AudioEncoder(nn.Module):
+    def __init__(self, dims: ModelDimensions):
+        super().__init__()
+        self.conv1 = nn.Conv1d(dims.n_mels, dims.n_audio_state, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(dims.n_audio_state, dims.n_audio_state, kernel_size=3, stride=2, padding=1)
+        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, dims.n_audio_state))
+        self.blocks = nn.ModuleList(
+            ResidualAttentionBlock(dims.n_audio_state, dims.n_audio_head) for _ in range(dims.n_audio_layer))
+        self.ln_post = LayerNorm(dims.n_audio_state)
+
+    def forward(self, mel: Tensor) -> Tensor:
+        """mel (B, n_mels, 3000) -> audio features (B, 1500, n_audio_state)."""
+        x = F.gelu(self.conv1(mel))
+        x = F.gelu(self.conv2(x)).permute(0, 2, 1)  # (B, 1500, C)
+        x = (x + self.positional_embedding[: x.shape[1]]).to(x.dtype)
+        for block in self.blocks:
+            x, _, _ = block(x)
+        return self.ln_post(x)
+
+
+@dataclass
+class DecoderState:
+    """Per-window decoder state: cross-attention keys/values (fixed) and the growing self-attention cache."""
+
+    cross_kv: list[KVCache]  # per layer: (B, nh, 1500, hs)
+    self_cache: list[KVCache] | None = None  # per layer: (B, nh, positions, hs)
+
+    @property
+    def length(self) -> int:
+        return 0 if self.self_cache is None else self.self_cache[0][0].shape[2]
+
+
+class TextDecoder(nn.Module):
+    def __init__(self, dims: ModelDimensions):
+        super().__init__()
+        self.token_embedding = nn.Embedding(dims.n_vocab, dims.n_text_state)
+        self.positional_embedding = nn.Parameter(torch.empty(dims.n_text_ctx, dims.n_text_state))
+        self.blocks = nn.ModuleList(
+            ResidualAttentionBlock(dims.n_text_state, dims.n_text_head, cross_attention=True)
+            for _ in range(dims.n_text_layer))
+        self.ln = LayerNorm(dims.n_text_state)
+
+    def start(self, audio_features: Tensor) -> DecoderState:
+        """Project the encoder output to every layer's cross-attention keys/values once per window."""
+        return DecoderState([block.cross_attn.project_kv(audio_features) for block in self.blocks])
+
+    def forward(self, tokens: Tensor, state: DecoderState, capture: bool = False):
+        """tokens (B, T) appended after state's cache -> (logits (B, T, vocab) fp32, cross logits).
+
+        With capture=True, also returns the pre-softmax cross-attention of every layer stacked as
+        (B, layers, heads, T, 1500); otherwise None. The state's self-attention cache is extended.
+        """
+        offset = state.length
+        x = self.token_embedding(tokens) + self.positional_embedding[offset: offset + tokens.shape[-1]]
+        new_cache, cross = [], []
+        for i, block in enumerate(self.blocks):
+            cache = None if state.self_cache is None else state.self_cache[i]
+            x, kv, logits = block(x, cache, state.cross_kv[i], want_logits=capture)
+            new_cache.append(kv)
+            cross.append(logits)
+        state.self_cache = new_cache
+        x = self.ln(x)
+        logits = (x @ self.token_embedding.weight.to(x.dtype).T).float()
+        return logits, (torch.stack(cross, dim=1) if capture else None)  # (B, layers, nh, T, S)
+
+
+class Whisper(nn.Module):
+    def __init__(self, dims: ModelDimensions):
+        super().__init__()
+        self.dims = dims
+        self.encoder = AudioEncoder(dims)
+        self.decoder = TextDecoder(dims)
+        # upper half of the decoder layers until the official heads are set (openai-whisper's default)
+        default = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool)
+        default[dims.n_text_layer // 2:] = True
+        self.register_buffer("alignment_heads", default.to_sparse())
+
+    def set_alignment_heads(self, dump: bytes | str) -> None:
+        """Decode an openai-whisper alignment-head dump (base85 + gzip) into the sparse bool buffer."""
+        from .heads import mask_from_dump
+
+        mask = mask_from_dump(dump, self.dims.n_text_layer, self.dims.n_text_head)
+        self.set_alignment_mask(mask)
+
+    def set_alignment_mask(self, mask: np.ndarray) -> None:
+        """Same as set_alignment_heads, from a bool (layers, heads) array. The buffer is persistent."""
+        mask = torch.from_numpy(np.asarray(mask, bool).copy()).reshape(self.dims.n_text_layer, self.dims.n_text_head)
+        self.register_buffer("alignment_heads", mask.to_sparse().to(self.device))
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    @property
+    def is_multilingual(self) -> bool:
+        return self.dims.n_vocab >= 51865
