@@ -76,15 +76,17 @@ def load_model(name: str | os.PathLike = "tiny.en", device: str | torch.device =
         dims = ModelDimensions(**{k: int(v) for k, v in checkpoint.dims.items()})
     except TypeError as e:
         raise WeightsError(f"{source.name} has unexpected model dimensions {checkpoint.dims}: {e}") from e
-    model = Whisper(dims)
-    missing, unexpected = model.load_state_dict(checkpoint.state_dict, strict=False)
-    missing = [k for k in missing if k != "alignment_heads" and not k.endswith("positional_embedding")]
+    with torch.device("meta"):  # skip random initialisation: every weight comes from the checkpoint
+        model = Whisper(dims)
+    missing, unexpected = model.load_state_dict(checkpoint.state_dict, strict=False, assign=True)
+    missing = [k for k in missing if k != "alignment_heads"]
     if missing or unexpected:
         raise WeightsError(f"{source.name} does not fit a Whisper of dims {dims}: "
                            f"missing {missing[:5]}, unexpected {unexpected[:5]}.")
     model.set_alignment_mask(heads_mask(checkpoint.alignment_heads, dims.n_text_layer, dims.n_text_head))
     dtype = dtype or (torch.float16 if target.type == "cuda" else torch.float32)
     model = model.to(device=target, dtype=dtype).eval()
+    model.requires_grad_(False)
     official = model.alignment_heads.to_dense().cpu().numpy()
     tokenizer = WhisperTokenizer.from_file(tokenizer_path, dims.n_vocab)
     return LoadedModel(str(name), model, tokenizer, official, checkpoint.suppress_ids, checkpoint.suppress_ids_begin,

@@ -184,7 +184,7 @@ class Whisper(nn.Module):
         self.encoder = AudioEncoder(dims)
         self.decoder = TextDecoder(dims)
         # upper half of the decoder layers until the official heads are set (openai-whisper's default)
-        default = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool)
+        default = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool, device="cpu")
         default[dims.n_text_layer // 2:] = True
         self.register_buffer("alignment_heads", default.to_sparse())
 

@@ -17,6 +17,7 @@ import torch
 
 from .ctranslate2_format import read_ctranslate2_whisper
 from .errors import ModelNotFound, WeightsError
+from .heads import HeadSet
 
 CACHE_FORMAT = 1  # bump when the cached layout changes
 # name -> (package, data folder, model.bin or its parts in order, package holding each part)
@@ -154,8 +155,6 @@ def _convert_openai(source: ModelSource) -> tuple[Checkpoint, Path]:
     config = _read_config(donor.config if donor else None)
     heads = checkpoint.get("alignment_heads")
     if heads is None:
-        from .heads import official_pairs_for_dims  # noqa: PLC0415 - only needed for .pt files
-
         heads = official_pairs_for_dims(dims)
     state_dict = {k: v for k, v in checkpoint["model_state_dict"].items() if k != "alignment_heads"}
     result = Checkpoint(dims, state_dict, tuple(tuple(p) for p in heads), _config_ids(config, "suppress_ids"),
@@ -218,13 +217,25 @@ def load_checkpoint(source: ModelSource, use_cache: bool = True) -> tuple[Checkp
     return checkpoint, tokenizer, False
 
 
+def official_model_name(dims: dict) -> str | None:
+    """The official model whose decoder shape and vocabulary match `dims` (large-v1 reads as large-v2)."""
+    shape = (int(dims["n_text_layer"]), int(dims["n_text_head"]))
+    english_only = int(dims["n_vocab"]) == 51864
+    names = {(4, 6): "tiny", (6, 8): "base", (12, 12): "small", (24, 16): "medium", (4, 20): "turbo",
+             (32, 20): "large-v3" if int(dims["n_mels"]) == 128 else "large-v2"}
+    name = names.get(shape)
+    if name and english_only and shape in ((4, 6), (6, 8), (12, 12), (24, 16)):
+        name += ".en"
+    return name
+
+
+def official_pairs_for_dims(dims: dict) -> tuple[tuple[int, int], ...]:
+    """Official alignment heads of the model with these dims; () (openai's default) when none match."""
+    name = official_model_name(dims)
+    return HeadSet.official(name).pairs() if name else ()
+
+
 def heads_mask(pairs, n_layers: int, n_heads: int) -> np.ndarray:
-    """bool (layers, heads) from (layer, head) pairs; empty pairs mean openai's default (upper half)."""
-    mask = np.zeros((n_layers, n_heads), dtype=bool)
-    if not pairs:
-        mask[n_layers // 2:] = True
-    for layer, head in pairs:
-        if not (0 <= layer < n_layers and 0 <= head < n_heads):
-            raise WeightsError(f"Alignment head ({layer}, {head}) is outside the model's {n_layers}x{n_heads} heads.")
-        mask[layer, head] = True
-    return mask
+    """bool (layers, heads) from (layer, head) pairs; no pairs means openai's default (upper half)."""
+    shape = (n_layers, n_heads)
+    return (HeadSet.from_pairs(pairs, shape) if pairs else HeadSet.upper(shape)).mask.copy()

@@ -1,0 +1,76 @@
+"""The `whisper-viz` command: analyze audio, work with head sets, run silence experiments."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import WhisperVizError
+
+EXIT_USER_ERROR = 2
+
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="tiny.en", help="model name (tiny.en, base) or path (default: tiny.en)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+
+
+def _add_analyze_parser(subparsers) -> None:
+    p = subparsers.add_parser("analyze", help="transcribe (or align --text) and capture every head's attention")
+    p.add_argument("audio", help="audio file (wav, flac, ogg, mp3)")
+    _add_model_args(p)
+    p.add_argument("--language", default=None, help="language code; default: detect (multilingual models)")
+    p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
+    p.add_argument("--text", default=None, help="transcript to align instead of recognising (forced mode)")
+    p.add_argument("--heads", default="official",
+                   help="head set for word timings: official, all, upper, none, a base85 dump, or 3:1,4:2")
+    p.add_argument("--preset", default=None, help="named alignment preset (reference, tuned); overrides --heads")
+    p.add_argument("--json", dest="json_out", type=Path, help="write model, text, words and heads as JSON")
+    p.add_argument("--npz", dest="npz_out", type=Path, help="write attention, token_ids and frame_seconds as NPZ")
+    p.set_defaults(run=_run_analyze)
+
+
+def _run_analyze(args) -> int:
+    from . import analyze, load_model  # noqa: PLC0415 - keep `--help` fast
+    from .alignment import align_words  # noqa: PLC0415
+    from .export import attention_npz, result_to_dict  # noqa: PLC0415
+    from .heads import parse_heads  # noqa: PLC0415
+
+    model = load_model(args.model, device=args.device)
+    result = analyze(model, args.audio, language=args.language, text=args.text, task=args.task)
+    heads = parse_heads(args.heads, result.shape, official=result.alignment_heads)
+    words = result.words
+    if args.preset is not None or args.heads != "official":
+        words = align_words(result, heads=heads, preset=args.preset) if args.preset else align_words(result, heads=heads)
+    record = result_to_dict(result, words, heads.mask)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    if args.npz_out:
+        args.npz_out.write_bytes(attention_npz(result))
+    print(result.text)
+    for w in record["words"]:
+        print(f"{w['start']:8.2f} {w['end']:8.2f}  {w['word']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="whisper-viz", description="See where Whisper listens.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_analyze_parser(subparsers)
+    from .cli_heads import add_heads_parser  # noqa: PLC0415
+
+    add_heads_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except WhisperVizError as e:
+        print(f"whisper-viz: error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
