@@ -23,11 +23,11 @@ def capture_window(model: LoadedModel, state: DecoderState, text_tokens: list[in
     tokens = [*sot_sequence, tok.no_timestamps, *text_tokens, tok.eot]
     first = len(sot_sequence)  # row of no_timestamps: it predicts the first text token
     logits, cross = model.model.decoder(torch.tensor([tokens], device=model.device), DecoderState(state.cross_kv),
-                                        capture=True)
+                                        capture=True, logits_from=first)
     # rows predicting text tokens and eot, real-audio frames only
     rows = cross[0, :, :, first:-1, :num_frames]  # (layers, heads, tokens, frames)
     attention = rows.float().softmax(dim=-1).to(torch.float16).cpu().numpy()
-    predicted = logits[0, first:-1]  # (tokens, vocab)
+    predicted = logits[0, :-1]  # (tokens, vocab): positions from no_timestamps to the last text token
     # text-token probabilities over ordinary tokens only, like openai-whisper's word probabilities
     text_probs = predicted[:-1, : tok.eot].softmax(dim=-1)
     text_probs = text_probs[torch.arange(len(text_tokens)), torch.tensor(text_tokens, dtype=torch.long)].tolist()

@@ -100,8 +100,8 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     suppress = _suppress_mask(model)
     max_initial_index = round(options.max_initial_timestamp / TIME_PRECISION) if options.max_initial_timestamp else None
     step_state = DecoderState(state.cross_kv)
-    logits, _ = model.model.decoder(torch.tensor([prefix], device=model.device), step_state)
-    no_speech_probability = logits[0, sot_index].softmax(dim=-1)[tok.no_speech].item()
+    logits, _ = model.model.decoder(torch.tensor([prefix], device=model.device), step_state, logits_from=sot_index)
+    no_speech_probability = logits[0, 0].softmax(dim=-1)[tok.no_speech].item()
     next_logits = logits[0, -1]
     sampled: list[int] = []
     sum_logprob = 0.0

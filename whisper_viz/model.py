@@ -157,10 +157,11 @@ class TextDecoder(nn.Module):
         """Project the encoder output to every layer's cross-attention keys/values once per window."""
         return DecoderState([block.cross_attn.project_kv(audio_features) for block in self.blocks])
 
-    def forward(self, tokens: Tensor, state: DecoderState, capture: bool = False):
-        """tokens (B, T) appended after state's cache -> (logits (B, T, vocab) fp32, cross logits).
+    def forward(self, tokens: Tensor, state: DecoderState, capture: bool = False, logits_from: int = 0):
+        """tokens (B, T) appended after state's cache -> (logits (B, T - logits_from, vocab) fp32, cross logits).
 
-        With capture=True, also returns the pre-softmax cross-attention of every layer stacked as
+        Logits are computed only for positions from `logits_from` on: the vocabulary projection is the
+        costliest step, and a prompt's positions need none. With capture=True, also returns the pre-softmax cross-attention of every layer stacked as
         (B, layers, heads, T, 1500); otherwise None. The state's self-attention cache is extended.
         """
         offset = state.length
@@ -172,7 +173,7 @@ class TextDecoder(nn.Module):
             new_cache.append(kv)
             cross.append(logits)
         state.self_cache = new_cache
-        x = self.ln(x)
+        x = self.ln(x[:, logits_from:])
         logits = (x @ self.token_embedding.weight.to(x.dtype).T).float()
         return logits, (torch.stack(cross, dim=1) if capture else None)  # (B, layers, nh, T, S)
 
