@@ -15,13 +15,14 @@ from .results import AnalysisResult, Segment, WindowCapture, WordTiming
 FORCED_EDGE_MARGIN = 1.0  # seconds: in long forced mode, words ending this close to a window's end move on
 
 
-def _window_words(model: LoadedModel, capture: WindowCapture) -> tuple[WordTiming, ...]:
+def _window_words(model: LoadedModel, capture: WindowCapture, last_speech: float = 0.0,
+                  segments: tuple[Segment, ...] = ()) -> tuple[WordTiming, ...]:
     """Word timings of one window with the official heads and the reference options."""
     if not capture.text_tokens:
         return ()
     from .alignment import align_window  # noqa: PLC0415 - alignment imports numba lazily
 
-    return align_window(capture, model.official_heads).words
+    return align_window(capture, model.official_heads, last_speech=last_speech, segments=segments).words
 
 
 def _resolve_language(model: LoadedModel, language: str | None, task: str) -> str | None:
@@ -73,16 +74,15 @@ def _transcribe(model: LoadedModel, windows: _Windows, language: str | None, opt
         capture = capture_window(model, state, text_tokens, index=len(captures), offset=offset, num_frames=size // 2,
                                  sot_sequence=sot_sequence, language=language,
                                  no_speech_probability=decoded.no_speech_probability)
-        window_words = _window_words(model, capture)
+        window_segments = tuple(Segment(offset + start, offset + end, tok.decode(piece), capture.index)
+                                for start, end, piece in pieces)
+        window_words = _window_words(model, capture, words[-1].end if words else 0.0, window_segments)
         captures.append(capture)
         words.extend(window_words)
-        kept = []
-        for start, end, piece in pieces:
-            text = tok.decode(piece)
-            if start != end and text.strip():
-                segments.append(Segment(offset + start, offset + end, text, capture.index))
-                kept.extend(piece)
-        all_tokens.extend(kept)
+        segments.extend(s for s in window_segments if s.text.strip())
+        # instantaneous or empty segments do not prompt the next window (as in openai-whisper)
+        all_tokens.extend(t for s, (_, _, piece) in zip(window_segments, pieces)
+                          if s.start != s.end and s.text.strip() for t in piece)
         seek += advance
         if window_words and not single_ending and window_words[-1].end > offset:
             seek = round(window_words[-1].end * FRAMES_PER_SECOND)  # resume after the last aligned word
@@ -92,7 +92,7 @@ def _transcribe(model: LoadedModel, windows: _Windows, language: str | None, opt
 def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: str, task: str):
     """Teacher-force the given transcript; over 30 s, each window keeps the words DTW places inside it."""
     tok = model.tokenizer
-    remaining = tok.encode(" " + text.strip())
+    remaining = tok.encode(" " + text.strip()) if text.strip() else []
     if not remaining:
         raise DecodingError("The transcript to align is empty; paste the words spoken in the audio.")
     room = model.dims.n_text_ctx - 4  # sot sequence, no_timestamps and eot take the rest
@@ -111,7 +111,7 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
         kwargs = dict(index=len(captures), offset=offset, num_frames=size // 2, sot_sequence=sot_sequence,
                       language=language, no_speech_probability=0.0)
         capture = capture_window(model, state, take, **kwargs)
-        window_words = _window_words(model, capture)
+        window_words = _window_words(model, capture, words[-1].end if words else 0.0)
         if not last:
             # keep whole words that end inside the window (at least one, so the audio moves on)
             limit = offset + size / FRAMES_PER_SECOND - FORCED_EDGE_MARGIN
@@ -119,7 +119,7 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
             n_tokens = max(w.token_indices[-1] for w in keep) + 1
             if n_tokens < len(take):
                 capture = capture_window(model, state, take[:n_tokens], **kwargs)
-                window_words = _window_words(model, capture)
+                window_words = _window_words(model, capture, words[-1].end if words else 0.0)
             take = take[:n_tokens]
             seek = max(seek + 1, round(window_words[-1].end * FRAMES_PER_SECOND))
         remaining = remaining[len(take):]

@@ -18,10 +18,17 @@ def words_to_records(words) -> list[dict]:
 
 
 def heads_record(mask: np.ndarray) -> dict:
-    """{"shape", "selected": [[layer, head], ...], "base85"} for a bool (layers, heads) mask."""
-    from .heads import HeadSet  # noqa: PLC0415
+    """{"shape", "selected": [[layer, head], ...], "base85"} for a bool (layers, heads) mask.
+
+    A mask equal to an official set keeps that set's gzip header, so its dump is openai-whisper's string.
+    """
+    from .heads import OFFICIAL_HEADS, HeadSet  # noqa: PLC0415
 
     heads = HeadSet(np.asarray(mask, dtype=bool))
+    for name, (_, shape) in OFFICIAL_HEADS.items():
+        if shape == heads.shape and HeadSet.official(name) == heads:
+            heads = HeadSet.official(name)
+            break
     return {"shape": list(heads.shape), "selected": [list(p) for p in heads.pairs()],
             "base85": heads.to_dump().decode("ascii")}
 
