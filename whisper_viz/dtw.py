@@ -1,7 +1,8 @@
 """Dynamic time warping of a (tokens, frames) cost matrix, and the median filter used before it.
 
-The numba kernel reproduces openai-whisper's `dtw_cpu` + `backtrace` exactly: the same step costs
-(accumulated in float32, each step added in float64 like its `x.double()` input), the same
+The numba kernel reproduces openai-whisper's compiled `dtw_cpu` + `backtrace` exactly: the same step
+costs accumulated in float64 (its `np.ones(..., float32) * np.inf` is typed float64 by numba, so
+the compiled kernel, unlike its Python source under numpy 2, never rounds to float32), the same
 tie-breaks (diagonal only when strictly cheapest, then up only when strictly cheapest, else left)
 and the same boundary handling of the first row and column. The torch kernel computes the same
 recursion one anti-diagonal at a time, so it also runs on CUDA, and returns the same path.
@@ -75,7 +76,7 @@ def _backtrace(trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _dtw_kernel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x: float64 (tokens, frames) cost. Returns (text_indices, time_indices) of the cheapest path."""
     n_rows, n_cols = x.shape
-    cost = np.full((n_rows + 1, n_cols + 1), np.inf, dtype=np.float32)
+    cost = np.full((n_rows + 1, n_cols + 1), np.inf, dtype=np.float64)
     trace = np.full((n_rows + 1, n_cols + 1), -1, dtype=np.int8)
     cost[0, 0] = 0
     # row-major order visits cells in a different order than whisper's column loop, but every
@@ -91,7 +92,7 @@ def _dtw_kernel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 c, t = c1, STEP_UP
             else:
                 c, t = c2, STEP_LEFT
-            cost[i, j] = x[i - 1, j - 1] + np.float64(c)  # float64 sum, stored as float32
+            cost[i, j] = x[i - 1, j - 1] + c
             trace[i, j] = t
     return _backtrace(trace)
 
@@ -111,7 +112,7 @@ def dtw_numba(cost) -> tuple[np.ndarray, np.ndarray]:
     """openai-whisper's `dtw_cpu` path, computed by a cached numba kernel."""
     if _is_torch(cost):
         cost = cost.detach().cpu().double().numpy()
-    x = np.ascontiguousarray(cost, dtype=np.float64)
+    x = np.ascontiguousarray(cost, dtype=np.float32)
     _check_cost(x.shape)
     return _dtw_kernel(x)
 
@@ -137,8 +138,8 @@ def dtw_torch(cost) -> tuple[np.ndarray, np.ndarray]:
     d_idx, i_idx = valid.nonzero(as_tuple=True)
     skewed[d_idx, i_idx] = x[i_idx - 1, cols[d_idx, i_idx] - 1]
 
-    inf = torch.tensor(float("inf"), dtype=torch.float32, device=device)
-    cost_skew = torch.full((n_diagonals, n_rows + 1), float("inf"), dtype=torch.float32, device=device)
+    inf = torch.tensor(float("inf"), dtype=torch.float64, device=device)
+    cost_skew = torch.full((n_diagonals, n_rows + 1), float("inf"), dtype=torch.float64, device=device)
     cost_skew[0, 0] = 0
     trace_skew = torch.full((n_diagonals, n_rows + 1), -1, dtype=torch.int8, device=device)
     for d in range(2, n_diagonals):
@@ -149,7 +150,7 @@ def dtw_torch(cost) -> tuple[np.ndarray, np.ndarray]:
         take_up = ~take_diagonal & (c1 < c0) & (c1 < c2)
         best = torch.where(take_diagonal, c0, torch.where(take_up, c1, c2))
         step = torch.where(take_diagonal, 0, torch.where(take_up, 1, 2)).to(torch.int8)
-        total = (skewed[d, 1:] + best.double()).float()
+        total = skewed[d, 1:] + best
         cost_skew[d, 1:] = torch.where(valid[d, 1:], total, inf)
         trace_skew[d, 1:] = step
 
