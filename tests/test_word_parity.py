@@ -1,0 +1,41 @@
+"""End to end against openai-whisper `transcribe(word_timestamps=True)` with the same converted weights.
+
+Transcripts and word lists must be identical. Word times may differ by one 20 ms frame where the float16
+attention we store flips a DTW step, and must be identical for the great majority of boundaries.
+"""
+
+import pytest
+import whisper
+from whisper.model import ModelDimensions, Whisper
+
+import whisper_viz as wv
+
+ONE_FRAME = 0.02 + 1e-9
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model):
+    model = Whisper(ModelDimensions(**tiny_model.dims.to_dict()))
+    model.load_state_dict({k: v for k, v in tiny_model.model.state_dict().items() if k != "alignment_heads"})
+    model.set_alignment_heads(wv.HeadSet(tiny_model.official_heads).to_dump())
+    return model.eval()
+
+
+@pytest.mark.parametrize("clip", ["hello.wav", "pause7.flac", "speech20.flac", "long45.flac"])
+def test_words_equal_openai_whisper(tiny_model, reference, data_dir, clip):
+    ours = wv.analyze(tiny_model, data_dir / clip)
+    theirs = whisper.transcribe(reference, ours.audio, word_timestamps=True, temperature=0.0, fp16=False, verbose=None)
+    their_words = [w for s in theirs["segments"] for w in s["words"]]
+    assert theirs["text"].strip() == ours.text
+    assert [w["word"] for w in their_words] == [w.word for w in ours.words]
+    boundaries = [(a["start"], b.start) for a, b in zip(their_words, ours.words)]
+    boundaries += [(a["end"], b.end) for a, b in zip(their_words, ours.words)]
+    assert all(abs(a - b) <= ONE_FRAME for a, b in boundaries)
+    exact = sum(abs(a - b) < 1e-6 for a, b in boundaries) / len(boundaries)
+    assert exact >= 0.85
+
+
+def test_official_realignment_reproduces_analysis_words(tiny_model, data_dir):
+    result = wv.analyze(tiny_model, data_dir / "long45.flac")
+    assert wv.align_words(result, heads="official") == result.words
+    assert wv.align_words(result, preset="reference") == result.words
