@@ -62,6 +62,7 @@ class AlignmentOptions:
 class AlignmentPreset:
     heads: object  # anything `parse_heads` accepts; "official" = the model's own heads
     options: AlignmentOptions
+    aligner: object = None  # optional (result, heads or None, options) -> words, replacing the steps below
 
 
 # named head set + options combinations; other modules may add entries (e.g. a tuned preset)
@@ -169,6 +170,8 @@ def align_words(result: AnalysisResult, heads=None, *, normalization: str | None
     options = options or base
     overrides = dict(normalization=normalization, medfilt_width=medfilt_width, postprocess=postprocess)
     options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
+    if preset is not None and PRESETS[preset].aligner is not None:
+        return tuple(PRESETS[preset].aligner(result, heads, options))
     head_set = parse_heads(base_heads if heads is None else heads, result.shape, official=result.alignment_heads)
     words: list[WordTiming] = []
     last_speech = 0.0
@@ -480,3 +483,5 @@ class _HeadMatrixCache:
 
 
 _CACHE = _HeadMatrixCache(CACHE_BYTES)
+
+from . import tuning  # noqa: E402,F401  registers the "tuned" preset (it imports this module)
