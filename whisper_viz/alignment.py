@@ -86,17 +86,22 @@ class WindowAlignment:
     words: tuple[WordTiming, ...]  # absolute times
 
 
-def normalize_attention(weights, normalization: str) -> np.ndarray:
+def normalize_attention(weights, normalization: str, context=None) -> np.ndarray:
     """Renormalize float (..., tokens, frames) over frames, then normalize across tokens per frame.
 
     "reference": z-score with the population std (openai-whisper's find_alignment);
-    "ct2": z-score with a one-pass clamped variance and epsilon (CTranslate2's LayerNorm);
+    "ct2": z-score with a one-pass clamped variance, epsilon 0 (CTranslate2's LayerNorm(-2, 0));
     "l2": divide by the L2 norm over tokens (whisper-timestamped); "none": renormalize only.
-    A frame where every token has the same weight becomes 0 instead of NaN.
+    context: optional (..., rows, frames) attention of the other decoder rows (start-of-transcript
+    sequence, the row after end-of-text); they join the per-frame statistics, as in find_alignment,
+    and are dropped from the output. A frame where every row is equal becomes 0 instead of NaN.
     """
     import torch
 
     w = torch.as_tensor(np.asarray(weights), dtype=torch.float32)  # (..., tokens, frames)
+    n_tokens = w.shape[-2]
+    if context is not None:
+        w = torch.cat([w, torch.as_tensor(np.asarray(context), dtype=torch.float32)], dim=-2)
     total = w.sum(dim=-1, keepdim=True)
     w = w / torch.where(total > 0, total, torch.ones_like(total))  # float16 capture rounding
     if normalization == "reference":
@@ -111,7 +116,7 @@ def normalize_attention(weights, normalization: str) -> np.ndarray:
         w = w / torch.where(norm > 0, norm, torch.ones_like(norm))
     elif normalization != "none":
         raise AlignmentError(f"unknown normalization {normalization!r}; use one of {', '.join(NORMALIZATIONS)}")
-    return w.numpy()
+    return w[..., :n_tokens, :].contiguous().numpy()
 
 
 def head_matrices(capture: WindowCapture, heads, options: AlignmentOptions | None = None) -> np.ndarray:
@@ -147,7 +152,7 @@ def align_window(capture: WindowCapture, heads, options: AlignmentOptions | None
     text_indices, time_indices = dtw_numba(-matrix)
     jumps = np.diff(text_indices, prepend=-1) > 0  # first step on each token row
     token_starts = time_indices[jumps] / TOKENS_PER_SECOND  # (tokens,) seconds
-    words = _timed_words(capture.tokens, capture.language, token_starts)
+    words = _timed_words(capture, token_starts)
     words = _finish_words(words, capture, options, last_speech, segments)
     return WindowAlignment(capture.index, capture.offset, heads, options, matrix, text_indices, time_indices,
                            token_starts, words)
@@ -230,13 +235,16 @@ class _Word:
     probability: float
 
 
-def _timed_words(tokens: tuple[Token, ...], language: str, token_starts: np.ndarray) -> list[_Word]:
+def _timed_words(capture: WindowCapture, token_starts: np.ndarray) -> list[_Word]:
     """Words with start = their first token's start, end = the next word's start (window seconds)."""
-    split = split_tokens(tokens, language)
+    tokens = capture.tokens
+    split = _SPLITS.get(capture)
+    if split is None:  # the same for every head set: computed once per capture
+        split = _SPLITS[capture] = split_tokens(tokens, capture.language)
     words = []
     for (text, rows), (_, following) in zip(split[:-1], split[1:]):  # the last one is end-of-text
         probabilities = [tokens[r].probability for r in rows if not tokens[r].special]
-        words.append(_Word(text, rows, float(token_starts[rows[0]]), float(token_starts[following[0]]),
+        words.append(_Word(text, list(rows), float(token_starts[rows[0]]), float(token_starts[following[0]]),
                            _mean(probabilities)))
     return words
 
@@ -337,6 +345,7 @@ def _fix_segment_edges(words: list[_Word], segment, median: float, longest: floa
 def clear_cache() -> None:
     """Drop every cached per-head matrix."""
     _CACHE.clear()
+    _SPLITS.clear()
 
 
 def _window_heads(capture: WindowCapture, heads, official=None) -> HeadSet:
@@ -459,7 +468,11 @@ class _HeadMatrixCache:
             if len(missing):
                 n_tokens, n_frames = capture.attention.shape[2:]
                 attention = capture.attention.reshape(-1, n_tokens, n_frames)  # (layers * heads, tokens, frames)
-                weights = normalize_attention(attention[missing], options.normalization)
+                # optional rows of the sot sequence and after eot, if the capture carries them
+                context = getattr(capture, "context_attention", None)
+                if context is not None:
+                    context = context.reshape(-1, context.shape[-2], n_frames)[missing]
+                weights = normalize_attention(attention[missing], options.normalization, context)
                 weights = median_filter(weights, int(options.medfilt_width))
                 entry.flat[missing] = weights.reshape(len(missing), -1)
                 entry.ready[missing] = True
@@ -483,5 +496,6 @@ class _HeadMatrixCache:
 
 
 _CACHE = _HeadMatrixCache(CACHE_BYTES)
+_SPLITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # capture -> split_tokens result
 
 from . import tuning  # noqa: E402,F401  registers the "tuned" preset (it imports this module)
