@@ -39,8 +39,8 @@ def test_dtw_recovers_planted_path(shape):
 def random_costs(rng):
     """Random matrices of several shapes, including exact ties and near ties below float32 precision."""
     for trial in range(32):
-        n_tokens = int(rng.integers(1, 25))
-        n_frames = int(rng.integers(1, 50))
+        n_tokens = int(rng.integers(1, 60))
+        n_frames = int(rng.integers(1, 400))
         if trial % 4 == 0:
             yield rng.integers(0, 3, (n_tokens, n_frames)).astype(np.float64)
         elif trial % 4 == 1:
@@ -57,8 +57,7 @@ def random_costs(rng):
 def test_numba_and_torch_equal_openai_dtw_cpu_including_ties():
     rng = np.random.default_rng(0)
     for cost in random_costs(rng):
-        cost = cost.astype(np.float32).astype(np.float64)  # what whisper's dtw() passes: float32 values
-        expected = dtw_cpu(cost.copy())
+        expected = dtw_cpu(cost.copy())  # float64 values, some not representable in float32
         for text, time in (dtw_numba(cost), dtw_torch(torch.from_numpy(cost)), dtw(cost)):
             np.testing.assert_array_equal(text, expected[0])
             np.testing.assert_array_equal(time, expected[1])

@@ -112,7 +112,7 @@ def dtw_numba(cost) -> tuple[np.ndarray, np.ndarray]:
     """openai-whisper's `dtw_cpu` path, computed by a cached numba kernel."""
     if _is_torch(cost):
         cost = cost.detach().cpu().double().numpy()
-    x = np.ascontiguousarray(cost, dtype=np.float32)
+    x = np.ascontiguousarray(cost, dtype=np.float64)
     _check_cost(x.shape)
     return _dtw_kernel(x)
 
