@@ -57,10 +57,8 @@ def openai_peer(model: wv.LoadedModel):
     reference = Whisper(ModelDimensions(**model.dims.to_dict()))
     reference.load_state_dict({k: v.float() for k, v in model.model.state_dict().items() if k != "alignment_heads"})
     reference.set_alignment_heads(HeadSet(model.official_heads).to_dump())
-    reference = reference.to(model.device).eval()
-    fp16 = model.device.type == "cuda"
-    if fp16:
-        reference = reference.half()
+    reference = reference.to(model.device).eval()  # fp32 weights, as openai-whisper's load_model keeps them
+    fp16 = model.device.type == "cuda"  # ...and fp16 compute on CUDA through its casting layers
     return lambda audio: whisper.transcribe(reference, audio, word_timestamps=True, temperature=0.0, fp16=fp16,
                                             beam_size=None, verbose=None)
 
@@ -92,6 +90,7 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--clip", default="tests/data/speech20.flac")
+    parser.add_argument("--seconds", type=float, default=None, help="use only the clip's first SECONDS")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip", nargs="*", default=[], choices=["faster-whisper", "openai-whisper"])
@@ -100,6 +99,8 @@ def main() -> None:
     first_load, cached_load = cold_start(args.model, args.device)
     model = wv.load_model(args.model, device=args.device)
     audio = load_audio(args.clip)
+    if args.seconds:
+        audio = audio[: int(args.seconds * 16000)]
     print(f"model {args.model} on {model.device} ({model.dtype}), clip {args.clip} ({len(audio) / 16000:.1f} s), "
           f"{args.threads} threads, median of {args.runs} warm runs")
     print(f"cold start: first load {first_load * 1000:.0f} ms, second load (cache) {cached_load * 1000:.0f} ms")

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from .loading import LoadedModel
+from .graphed_decoder import graphed_decoder, use_cuda_graph
 from .model import DecoderState
 from .tokenizer import TIME_PRECISION
 
@@ -70,8 +71,9 @@ def apply_timestamp_rules(logits: Tensor, sampled: list[int], model: LoadedModel
         if max_initial_index is not None:
             logits[ts_begin + max_initial_index + 1:] = neg_inf
     logprobs = torch.log_softmax(logits.float(), dim=-1)
-    if logprobs[ts_begin:].logsumexp(dim=-1) > logprobs[:ts_begin].max():
-        logits[:ts_begin] = neg_inf  # timestamps together are likelier than any text token
+    # timestamps together likelier than any text token: sample a timestamp (decided on the device, no sync)
+    timestamp_wins = logprobs[ts_begin:].logsumexp(dim=-1) > logprobs[:ts_begin].max()
+    logits[:ts_begin].masked_fill_(timestamp_wins, neg_inf)
 
 
 @torch.inference_mode()
@@ -99,8 +101,13 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     sot_index = prefix.index(tok.sot)
     suppress = _suppress_mask(model)
     max_initial_index = round(options.max_initial_timestamp / TIME_PRECISION) if options.max_initial_timestamp else None
-    step_state = DecoderState(state.cross_kv)
-    logits, _ = model.model.decoder(torch.tensor([prefix], device=model.device), step_state, logits_from=sot_index)
+    prefix_tensor = torch.tensor([prefix], device=model.device)
+    graphed = graphed_decoder(model.model) if use_cuda_graph(model.model) else None
+    if graphed is not None:
+        logits = graphed.start(state.cross_kv, prefix_tensor, logits_from=sot_index)
+    else:
+        step_state = DecoderState(state.cross_kv)
+        logits, _ = model.model.decoder(prefix_tensor, step_state, logits_from=sot_index)
     no_speech_probability = logits[0, 0].softmax(dim=-1)[tok.no_speech].item()
     next_logits = logits[0, -1]
     sampled: list[int] = []
@@ -109,15 +116,21 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
         next_logits = next_logits.clone()
         if not sampled and options.suppress_blank:
             next_logits[_begin_ids(model)] = float("-inf")
-        next_logits[suppress] = float("-inf")
+        next_logits.masked_fill_(suppress, float("-inf"))
         apply_timestamp_rules(next_logits, sampled, model, max_initial_index)
-        token = int(next_logits.argmax())
-        sum_logprob += torch.log_softmax(next_logits.float(), dim=-1)[token].item()
+        token_tensor = next_logits.argmax()
+        logprob = torch.log_softmax(next_logits.float(), dim=-1)[token_tensor]
+        token, logprob = torch.stack([token_tensor.double(), logprob.double()]).tolist()  # one host sync
+        token = int(token)
+        sum_logprob += logprob
         if token == tok.eot:
             break
         sampled.append(token)
-        logits, _ = model.model.decoder(torch.tensor([[token]], device=model.device), step_state)
-        next_logits = logits[0, -1]
+        if graphed is not None:
+            next_logits = graphed.step(token_tensor)
+        else:
+            logits, _ = model.model.decoder(token_tensor.view(1, 1), step_state)
+            next_logits = logits[0, -1]
     return WindowDecoding(tuple(sampled), tuple(sot_sequence), sum_logprob / (len(sampled) + 1), no_speech_probability)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .errors import DeviceError, WeightsError
-from .model import ModelDimensions, Whisper
+from .model import LayerNorm, ModelDimensions, Whisper
 from .tokenizer import WhisperTokenizer
 from .weights import ModelSource, heads_mask, load_checkpoint, resolve_source
 
@@ -86,6 +86,9 @@ def load_model(name: str | os.PathLike = "tiny.en", device: str | torch.device =
     model.set_alignment_mask(heads_mask(checkpoint.alignment_heads, dims.n_text_layer, dims.n_text_head))
     dtype = dtype or (torch.float16 if target.type == "cuda" else torch.float32)
     model = model.to(device=target, dtype=dtype).eval()
+    for module in model.modules():
+        if isinstance(module, LayerNorm):
+            module.float()  # normalisation stays fp32 under fp16 weights
     model.requires_grad_(False)
     official = model.alignment_heads.to_dense().cpu().numpy()
     tokenizer = WhisperTokenizer.from_file(tokenizer_path, dims.n_vocab)

@@ -38,8 +38,13 @@ def sinusoids(length: int, channels: int, max_timescale: float = 10000.0) -> Ten
 
 
 class LayerNorm(nn.LayerNorm):
+    """Normalises in fp32 even when activations are fp16 (load_model keeps these weights in fp32)."""
+
     def forward(self, x: Tensor) -> Tensor:
-        return super().forward(x.float()).type(x.dtype)  # normalise in fp32 even when weights are fp16
+        weight, bias = self.weight, self.bias
+        if weight.dtype != torch.float32:
+            weight, bias = weight.float(), bias.float()
+        return F.layer_norm(x.float(), self.normalized_shape, weight, bias, self.eps).type(x.dtype)
 
 
 KVCache = tuple[Tensor, Tensor]  # key, value: (batch, heads, positions, head_dim)
@@ -61,12 +66,18 @@ class MultiHeadAttention(nn.Module):
     def project_kv(self, source: Tensor) -> KVCache:
         return self.split_heads(self.key(source)), self.split_heads(self.value(source))
 
-    def forward(self, x: Tensor, kv: KVCache, causal: bool = False, want_logits: bool = False):
-        """Attend from x (B, T, C) to kv; returns (output (B, T, C), pre-softmax logits or None)."""
+    def forward(self, x: Tensor, kv: KVCache, causal: bool = False, want_logits: bool = False,
+                mask: Tensor | None = None):
+        """Attend from x (B, T, C) to kv; returns (output (B, T, C), pre-softmax logits or None).
+
+        `mask` (T, S) bool, True = may attend, replaces the causal rule (fixed-size caches use it).
+        """
         q = self.split_heads(self.query(x))  # (B, nh, T, hs)
         k, v = kv
         logits = None
-        if want_logits:
+        if mask is not None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        elif want_logits:
             scale = q.shape[-1] ** -0.5
             logits = (q.float() @ k.float().transpose(-1, -2)) * scale  # (B, nh, T, S)
             if causal and q.shape[2] > 1:
@@ -95,13 +106,21 @@ class ResidualAttentionBlock(nn.Module):
         self.mlp_ln = LayerNorm(n_state)
 
     def forward(self, x: Tensor, self_cache: KVCache | None = None, cross_kv: KVCache | None = None,
-                want_logits: bool = False):
-        """Returns (x, new self-attention cache, cross-attention logits or None)."""
+                want_logits: bool = False, positions: Tensor | None = None, mask: Tensor | None = None):
+        """Returns (x, new self-attention cache, cross-attention logits or None).
+
+        With `positions` (T,), self_cache is a fixed-size buffer written in place at those positions and
+        `mask` says which of its slots each query sees; otherwise the cache grows by concatenation.
+        """
         h = self.attn_ln(x)
         k, v = self.attn.project_kv(h)
-        if self_cache is not None:
+        if positions is not None:
+            self_cache[0].index_copy_(2, positions, k)
+            self_cache[1].index_copy_(2, positions, v)
+            k, v = self_cache
+        elif self_cache is not None:
             k, v = torch.cat([self_cache[0], k], dim=2), torch.cat([self_cache[1], v], dim=2)
-        y, _ = self.attn(h, (k, v), causal=self.cross_attn is not None)
+        y, _ = self.attn(h, (k, v), causal=self.cross_attn is not None, mask=mask)
         x = x + y
         logits = None
         if self.cross_attn is not None:
@@ -133,10 +152,16 @@ class AudioEncoder(nn.Module):
 
 @dataclass
 class DecoderState:
-    """Per-window decoder state: cross-attention keys/values (fixed) and the growing self-attention cache."""
+    """Per-window decoder state: cross-attention keys/values (fixed) and the self-attention cache.
+
+    The cache either grows by concatenation (self_cache (B, nh, positions, hs) per layer, position None)
+    or is a fixed (B, nh, n_text_ctx, hs) buffer filled in place up to the 0-d tensor `position`, which
+    keeps every shape static so a CUDA graph can replay decoding steps.
+    """
 
     cross_kv: list[KVCache]  # per layer: (B, nh, 1500, hs)
-    self_cache: list[KVCache] | None = None  # per layer: (B, nh, positions, hs)
+    self_cache: list[KVCache] | None = None
+    position: Tensor | None = None  # next free slot of a fixed-size cache (long, on the model's device)
 
     @property
     def length(self) -> int:
@@ -164,15 +189,25 @@ class TextDecoder(nn.Module):
         costliest step, and a prompt's positions need none. With capture=True, also returns the pre-softmax cross-attention of every layer stacked as
         (B, layers, heads, T, 1500); otherwise None. The state's self-attention cache is extended.
         """
-        offset = state.length
-        x = self.token_embedding(tokens) + self.positional_embedding[offset: offset + tokens.shape[-1]]
+        positions = mask = None
+        if state.position is not None:  # fixed-size cache: no host-side shapes depend on the position
+            positions = state.position + torch.arange(tokens.shape[-1], device=tokens.device)  # (T,)
+            slots = torch.arange(state.self_cache[0][0].shape[2], device=tokens.device)
+            mask = slots[None, :] <= positions[:, None]  # (T, n_text_ctx)
+            x = self.token_embedding(tokens) + self.positional_embedding.index_select(0, positions)
+        else:
+            offset = state.length
+            x = self.token_embedding(tokens) + self.positional_embedding[offset: offset + tokens.shape[-1]]
         new_cache, cross = [], []
         for i, block in enumerate(self.blocks):
             cache = None if state.self_cache is None else state.self_cache[i]
-            x, kv, logits = block(x, cache, state.cross_kv[i], want_logits=capture)
+            x, kv, logits = block(x, cache, state.cross_kv[i], want_logits=capture, positions=positions, mask=mask)
             new_cache.append(kv)
             cross.append(logits)
-        state.self_cache = new_cache
+        if state.position is not None:
+            state.position.add_(tokens.shape[-1])
+        else:
+            state.self_cache = new_cache
         x = self.ln(x[:, logits_from:])
         logits = (x @ self.token_embedding.weight.to(x.dtype).T).float()
         return logits, (torch.stack(cross, dim=1) if capture else None)  # (B, layers, nh, T, S)
