@@ -95,7 +95,7 @@ def main() -> None:
     except ImportError:
         print("openai-whisper not installed: reference timing skipped")
         return
-    weights = torch.from_numpy(capture.attention.astype(np.float32))[torch.from_numpy(official.mask)]
+    weights = torch.from_numpy(capture.attention.astype(np.float32))[torch.from_numpy(official.mask.copy())]
 
     def openai_pipeline():
         w = weights / weights.sum(-1, keepdim=True)  # (heads, tokens, frames)

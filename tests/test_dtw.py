@@ -123,9 +123,26 @@ def test_median_filter_rejects_bad_width(width):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_torch_dtw_on_cuda_equals_numba():
+    assert np.array_equal(dtw(torch.ones(3, 5).cuda())[1], dtw_numba(np.ones((3, 5)))[1])
     rng = np.random.default_rng(3)
     cost = rng.standard_normal((60, 700))
-    text, time = dtw(torch.from_numpy(cost).cuda())
+    text, time = dtw_torch(torch.from_numpy(cost).cuda())
     expected = dtw_numba(cost)
     np.testing.assert_array_equal(text, expected[0])
     np.testing.assert_array_equal(time, expected[1])
+
+
+def test_numba_cache_dir_moves_to_user_cache_when_package_is_read_only(monkeypatch, tmp_path):
+    import os
+
+    from whisper_viz import dtw as dtw_module
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    dtw_module._ensure_numba_cache_dir()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "whisper-viz" / "numba")
+    assert (tmp_path / "whisper-viz" / "numba").is_dir()
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
+    dtw_module._ensure_numba_cache_dir()  # a user's own setting wins
+    assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"
