@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_analyze_parser(subparsers)
     from .cli_heads import add_heads_parser  # noqa: PLC0415
+    from .cli_silence import add_silence_parser  # noqa: PLC0415
 
     add_heads_parser(subparsers)
+    add_silence_parser(subparsers)
     return parser
 
 
