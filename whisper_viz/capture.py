@@ -24,9 +24,10 @@ def capture_window(model: LoadedModel, state: DecoderState, text_tokens: list[in
     first = len(sot_sequence)  # row of no_timestamps: it predicts the first text token
     logits, cross = model.model.decoder(torch.tensor([tokens], device=model.device), DecoderState(state.cross_kv),
                                         capture=True, logits_from=first)
-    # rows predicting text tokens and eot, real-audio frames only
-    rows = cross[0, :, :, first:-1, :num_frames]  # (layers, heads, tokens, frames)
-    attention = rows.float().softmax(dim=-1).to(torch.float16).cpu().numpy()
+    # softmax over the real-audio frames only; rows predicting text tokens and eot are the attention
+    weights = cross[0, :, :, :, :num_frames].float().softmax(dim=-1).to(torch.float16)  # (layers, heads, all rows, frames)
+    attention = weights[:, :, first:-1].cpu().numpy()  # (layers, heads, tokens, frames)
+    context = torch.cat([weights[:, :, :first], weights[:, :, -1:]], dim=2).cpu().numpy()
     predicted = logits[0, :-1]  # (tokens, vocab): positions from no_timestamps to the last text token
     # text-token probabilities over ordinary tokens only, like openai-whisper's word probabilities
     text_probs = predicted[:-1, : tok.eot].softmax(dim=-1)
@@ -36,4 +37,5 @@ def capture_window(model: LoadedModel, state: DecoderState, text_tokens: list[in
     infos.append(Token(tok.eot, tok.token_text(tok.eot), b"", float(eot_prob), special=True))
     return WindowCapture(index=index, offset=float(offset), num_frames=num_frames, attention=np.ascontiguousarray(attention),
                          tokens=tuple(infos), sot_sequence=tuple(sot_sequence), text=tok.decode(text_tokens),
-                         language=language, no_speech_probability=float(no_speech_probability))
+                         language=language, no_speech_probability=float(no_speech_probability),
+                         context_attention=np.ascontiguousarray(context))

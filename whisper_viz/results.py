@@ -51,6 +51,9 @@ class WindowCapture:
     text: str  # transcript of this window
     language: str  # language code used for this window
     no_speech_probability: float  # probability of <|nospeech|> at the first decoding step
+    # float16 (layers, heads, rows, frames): the start-sequence rows and the row at end-of-text; they are
+    # not aligned, but join the per-frame normalization statistics exactly as in Whisper's find_alignment
+    context_attention: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
