@@ -1,0 +1,314 @@
+"""Plotly figures of cross-attention: the token x time heatmap with its DTW path, and the head mosaic.
+
+Figures take plain arrays (what to draw) and never compute attention, alignment or scores. Large
+matrices are averaged into time bins before drawing so a figure stays small (a 30 s clip with `base`
+is well under 2 MB of JSON); hover then shows the bin's mean weight and says how many frames it holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.colors as pcolors
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from .results import SECONDS_PER_ENCODER_FRAME, Token, WordTiming
+
+MAX_DISPLAY_COLUMNS = 600  # time bins drawn in the focused heatmap; more frames are averaged into bins
+THUMB_ROWS = 24  # token bins in one head thumbnail
+THUMB_COLUMNS = 64  # time bins in one head thumbnail
+THUMB_GAP = 3  # empty cells between thumbnails in the mosaic
+HEATMAP_COLORSCALE = "Viridis"
+MOSAIC_COLORSCALE = "Magma"
+PATH_COLOR = "#ff4b4b"  # DTW path (Streamlit red: readable on Viridis)
+WORD_COLOR = "rgba(255, 255, 255, 0.85)"  # word-span outlines
+SELECTED_COLOR = "#ff4b4b"  # outline of heads in the current set
+ROW_HEIGHT_PX = 14  # heatmap height per token row, within the bounds below
+MIN_HEATMAP_HEIGHT_PX = 320
+MAX_HEATMAP_HEIGHT_PX = 1000
+MIN_LABEL_PX = 11  # token labels closer than this are thinned out (hover still names every row)
+THUMB_HEIGHT_PX = 56  # height of one thumbnail in the mosaic
+THUMB_LABEL_PX = 18  # room under each thumbnail for its "layer:head · score" label
+RASTER_ROW_PX = 8  # pixels per token row in `matrix_png`
+RASTER_FRAME_PX = 2  # pixels per 20 ms frame in `matrix_png`
+PNG_SCALE = 2  # device pixels per CSS pixel in PNG exports
+CHROME_ENV = "BROWSER_PATH"  # kaleido reads the Chrome/Chromium binary to use from this variable
+CHROME_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+class FigureExportError(RuntimeError):
+    """A figure cannot be rendered to PNG here (kaleido or a Chrome/Chromium binary is missing)."""
+
+
+def bin_time(matrix: np.ndarray, factor: int) -> np.ndarray:
+    """Mean of every `factor` consecutive frames along the last axis; the last bin may hold fewer frames."""
+    if factor <= 1:
+        return np.asarray(matrix, dtype=np.float32)
+    x = np.asarray(matrix, dtype=np.float32)
+    starts = np.arange(0, x.shape[-1], factor)
+    counts = np.diff(np.append(starts, x.shape[-1])).astype(np.float32)  # (bins,)
+    return np.add.reduceat(x, starts, axis=-1) / counts
+
+
+def downsample(matrix: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """Block means of the last two axes of `matrix` (..., tokens, frames) to at most (rows, columns)."""
+    x = np.asarray(matrix, dtype=np.float32)
+    row_factor = max(1, math.ceil(x.shape[-2] / rows))
+    x = np.swapaxes(bin_time(np.swapaxes(x, -1, -2), row_factor), -1, -2)  # bin the token axis
+    return bin_time(x, max(1, math.ceil(x.shape[-1] / columns)))
+
+
+def token_labels(tokens: Sequence[Token]) -> list[str]:
+    """Unique y-axis categories "#i ' text'" (repeated tokens such as ' the' must not merge rows)."""
+    return [f"#{i} {t.text!r}" for i, t in enumerate(tokens)]
+
+
+def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: float = 0.0,
+                      path: tuple[np.ndarray, np.ndarray] | None = None, words: Sequence[WordTiming] = (),
+                      time_range: tuple[float, float] | None = None, title: str = "",
+                      value_label: str = "weight", max_columns: int = MAX_DISPLAY_COLUMNS) -> go.Figure:
+    """Token x time heatmap of one window, with the DTW path and word spans on top.
+
+    matrix: float (tokens, frames) for `tokens` (rows) and 20 ms encoder frames starting at `offset`
+    seconds. path: (text_indices, time_indices) of the DTW path in the matrix's rows and frames.
+    words: word timings whose `token_indices` index the matrix's rows. time_range: (start, end) seconds
+    to show; only that part of the matrix is drawn, so zooming in shows finer time bins.
+    """
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != len(tokens):
+        raise ValueError(f"matrix must be (tokens, frames) with {len(tokens)} rows, got shape {matrix.shape}")
+    first, last = _frame_span(time_range, offset, matrix.shape[1])
+    factor = max(1, math.ceil((last - first) / max_columns))
+    z = bin_time(matrix[:, first:last], factor)  # (tokens, bins)
+    labels = token_labels(tokens)
+    bin_seconds = factor * SECONDS_PER_ENCODER_FRAME
+    binned = f" (mean of {factor} frames)" if factor > 1 else ""
+    traces = [dict(
+        type="heatmap", z=z, y=labels, x0=offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2,
+        dx=bin_seconds, colorscale=HEATMAP_COLORSCALE, name="attention",
+        colorbar=dict(title=dict(text=value_label), thickness=12),
+        hovertemplate=f"token %{{y}}<br>time %{{x:.2f}} s<br>{value_label} %{{z:.4f}}{binned}<extra></extra>")]
+    if path is not None and len(path[0]):
+        rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
+        traces.append(dict(type="scatter", x=offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME,
+                           y=[labels[i] for i in rows], mode="lines", line=dict(color=PATH_COLOR, width=2),
+                           name="DTW path", hoverinfo="skip"))
+    shapes, marks = _word_spans(words, labels)
+    traces += marks
+    height = heatmap_height(len(tokens))
+    step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
+    layout = dict(
+        title=dict(text=title) if title else None, height=height, shapes=shapes, showlegend=False,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=40),
+        xaxis=dict(title=dict(text="time (s)"), range=[offset + first * SECONDS_PER_ENCODER_FRAME,
+                                                        offset + last * SECONDS_PER_ENCODER_FRAME], showgrid=False),
+        yaxis=dict(type="category", tickmode="array", tickvals=labels[::step],
+                   ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False))
+    return _figure(traces, layout)
+
+
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain dicts without plotly's per-property validation (over 100 ms a figure);
+    tests/test_figures.py validates every figure kind instead."""
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
+
+
+def heatmap_height(n_tokens: int) -> int:
+    """Figure height in CSS pixels for a heatmap of `n_tokens` rows."""
+    return int(min(MAX_HEATMAP_HEIGHT_PX, max(MIN_HEATMAP_HEIGHT_PX, 80 + ROW_HEIGHT_PX * n_tokens)))
+
+
+def _frame_span(time_range, offset: float, n_frames: int) -> tuple[int, int]:
+    """First and one-past-last frame inside `time_range` seconds (the whole window when None)."""
+    if time_range is None:
+        return 0, n_frames
+    start, end = time_range
+    first = int(np.clip(math.floor((start - offset) / SECONDS_PER_ENCODER_FRAME), 0, n_frames - 1))
+    last = int(np.clip(math.ceil((end - offset) / SECONDS_PER_ENCODER_FRAME), first + 1, n_frames))
+    return first, last
+
+
+def _path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The path's points where it changes direction: the same line with far fewer points."""
+    if len(text_indices) <= 2:
+        return text_indices, time_indices
+    steps = np.stack([np.diff(text_indices), np.diff(time_indices)], axis=1)  # (n - 1, 2)
+    turns = np.flatnonzero((steps[1:] != steps[:-1]).any(axis=1)) + 1
+    keep = np.concatenate([[0], turns, [len(text_indices) - 1]])
+    return text_indices[keep], time_indices[keep]
+
+
+def _word_spans(words: Sequence[WordTiming], labels: list[str]) -> tuple[list[dict], list[dict]]:
+    """An outline shape per word over its token rows and time span, and a trace of hover markers."""
+    xs, ys, hover, shapes = [], [], [], []
+    for word in words:
+        rows = [i for i in word.token_indices if 0 <= i < len(labels)]
+        if not rows:
+            continue
+        # shapes take numeric positions on a category axis: row i spans i - 0.5 .. i + 0.5
+        shapes.append(dict(type="rect", x0=word.start, x1=word.end, y0=min(rows) - 0.5, y1=max(rows) + 0.5,
+                           line=dict(color=WORD_COLOR, width=1, dash="dot"), layer="above"))
+        xs.append((word.start + word.end) / 2)
+        ys.append(labels[min(rows)])
+        hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s")
+    marks = [dict(type="scatter", x=xs, y=ys, mode="markers", marker=dict(size=5, color=WORD_COLOR),
+                  hovertext=hover, hoverinfo="text", name="words")] if xs else []
+    return shapes, marks
+
+
+def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray | None = None,
+                png: bytes | None = None) -> go.Figure:
+    """Every head's thumbnail in one figure: rows are decoder layers, columns are heads.
+
+    thumbnails: float (layers, heads, rows, columns), e.g. from `downsample`, drawn as one small PNG
+    (`png`, from `mosaic_png`, when the caller keeps it between calls). selected: bool (layers, heads),
+    outlined. scores: float (layers, heads) shown under each thumbnail. Each thumbnail's centre carries
+    a clickable marker whose customdata is [layer, head].
+    """
+    n_layers, n_heads, rows, columns = thumbnails.shape
+    label_rows = _label_rows(rows)
+    cell_h, cell_w = rows + label_rows, columns + THUMB_GAP
+    png = mosaic_png(thumbnails) if png is None else png
+    picture = dict(source="data:image/png;base64," + base64.b64encode(png).decode("ascii"), xref="x", yref="y",
+                   x=0, y=0, sizex=n_heads * cell_w, sizey=n_layers * cell_h, sizing="stretch",
+                   xanchor="left", yanchor="top", layer="below")
+    centres_x, centres_y, custom, hover, shapes, annotations = [], [], [], [], [], []
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            x0, y0 = head * cell_w, layer * cell_h  # the thumbnail's top-left cell
+            on = bool(selected[layer, head])
+            score = "" if scores is None else f" · {scores[layer, head]:.2f}"
+            centres_x.append(x0 + columns / 2)
+            centres_y.append(y0 + rows / 2)
+            custom.append([layer, head])
+            hover.append(f"layer {layer}, head {head}: {'on' if on else 'off'}{score}<br>click to toggle")
+            if on:
+                shapes.append(dict(type="rect", x0=x0 - 1, x1=x0 + columns + 1, y0=y0 - 1, y1=y0 + rows + 1,
+                                   line=dict(color=SELECTED_COLOR, width=3), layer="above"))
+            text = f"{layer}:{head}{score}"
+            annotations.append(dict(x=x0 + columns / 2, y=y0 + rows + 1, yanchor="top", showarrow=False,
+                                    text=f"<b>{text}</b>" if on else text, font=dict(size=10)))
+    trace = dict(type="scatter", x=centres_x, y=centres_y, customdata=custom, hovertext=hover, hoverinfo="text",
+                 mode="markers", name="heads",
+                 marker=dict(symbol="square", size=THUMB_HEIGHT_PX - 8, color="rgba(0,0,0,0)"))
+    layout = dict(
+        images=[picture], shapes=shapes, annotations=annotations, showlegend=False, dragmode=False,
+        clickmode="event+select", height=n_layers * (THUMB_HEIGHT_PX + THUMB_LABEL_PX) + 40,
+        margin=dict(l=40, r=10, t=30, b=10),
+        xaxis=dict(tickmode="array", tickvals=[h * cell_w + columns / 2 for h in range(n_heads)],
+                   ticktext=[f"head {h}" for h in range(n_heads)], side="top", showgrid=False, zeroline=False,
+                   range=[-THUMB_GAP, n_heads * cell_w], fixedrange=True),
+        yaxis=dict(tickmode="array", tickvals=[layer * cell_h + rows / 2 for layer in range(n_layers)],
+                   ticktext=[f"L{layer}" for layer in range(n_layers)], range=[n_layers * cell_h, -THUMB_GAP],
+                   showgrid=False, zeroline=False, fixedrange=True))
+    return _figure([trace], layout)
+
+
+def _label_rows(rows: int) -> int:
+    """Cells left under each thumbnail for its label."""
+    return max(THUMB_GAP, math.ceil(rows * THUMB_LABEL_PX / THUMB_HEIGHT_PX))
+
+
+def mosaic_png(thumbnails: np.ndarray) -> bytes:
+    """The mosaic's picture: every thumbnail in Magma, the gaps transparent."""
+    return _png_bytes(mosaic_image(thumbnails, _label_rows(thumbnails.shape[2])), MOSAIC_COLORSCALE)
+
+
+def mosaic_image(thumbnails: np.ndarray, row_gap: int = THUMB_GAP) -> np.ndarray:
+    """float32 (layers * (rows + row_gap), heads * (columns + THUMB_GAP)) tiling of (layers, heads, rows,
+    columns) thumbnails, each scaled to its own maximum (0..1); gaps are NaN."""
+    n_layers, n_heads, rows, columns = thumbnails.shape
+    peak = thumbnails.max(axis=(2, 3), keepdims=True)
+    scaled = np.where(peak > 0, thumbnails / np.where(peak > 0, peak, 1), 0)
+    cell_h, cell_w = rows + row_gap, columns + THUMB_GAP
+    image = np.full((n_layers * cell_h, n_heads * cell_w), np.nan, np.float32)
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            image[layer * cell_h: layer * cell_h + rows, head * cell_w: head * cell_w + columns] = scaled[layer, head]
+    return image
+
+
+def clicked_head(selection) -> tuple[int, int] | None:
+    """(layer, head) of the thumbnail a plotly selection event points at, or None."""
+    for point in (selection or {}).get("points", ()):
+        data = point.get("customdata")
+        if data is not None and len(data) == 2:
+            return int(data[0]), int(data[1])
+    return None
+
+
+def word_shift_figure(words_a: Sequence[WordTiming], words_b: Sequence[WordTiming],
+                      names: tuple[str, str] = ("A", "B")) -> go.Figure:
+    """Per-word start and end differences (B - A, milliseconds) of two alignments of the same words."""
+    labels = [f"{i} {a.word.strip()}" for i, a in enumerate(words_a)]
+    start = [1000 * (b.start - a.start) for a, b in zip(words_a, words_b)]
+    end = [1000 * (b.end - a.end) for a, b in zip(words_a, words_b)]
+    traces = [dict(type="bar", x=labels, y=start, name="start"), dict(type="bar", x=labels, y=end, name="end")]
+    return _figure(traces, dict(barmode="group", height=280, margin=dict(l=10, r=10, t=30, b=10),
+                                yaxis=dict(title=dict(text=f"{names[1]} − {names[0]} (ms)")),
+                                legend=dict(orientation="h", y=1.1), xaxis=dict(type="category")))
+
+
+def _png_bytes(image: np.ndarray, colorscale: str, row_px: int = 1, column_px: int = 1,
+               path_points: list[tuple[float, float]] | None = None) -> bytes:
+    """PNG of a float (rows, columns) image coloured with `colorscale` over its own range; NaN is transparent.
+
+    Each cell becomes row_px x column_px pixels; path_points (x, y pixels) are drawn as a line.
+    """
+    from PIL import Image, ImageDraw  # noqa: PLC0415 - Pillow comes with Streamlit; only PNGs need it
+
+    x = np.asarray(image, dtype=np.float32)
+    finite = np.isfinite(x)
+    low, high = (float(x[finite].min()), float(x[finite].max())) if finite.any() else (0.0, 1.0)
+    levels = np.rint((np.where(finite, x, low) - low) / (high - low if high > low else 1.0) * 255).astype(np.uint8)
+    lut = np.array([pcolors.unlabel_rgb(c) for c in pcolors.sample_colorscale(colorscale, 256)], np.uint8)  # (256, 3)
+    rgba = np.dstack([lut[levels], np.where(finite, 255, 0).astype(np.uint8)])  # (rows, columns, 4)
+    rgba = np.repeat(np.repeat(rgba, row_px, axis=0), column_px, axis=1)
+    picture = Image.fromarray(rgba, "RGBA")
+    if path_points:
+        ImageDraw.Draw(picture).line(path_points, fill=PATH_COLOR, width=2)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def matrix_png(matrix: np.ndarray, path: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
+    """A plain PNG raster of a (tokens, frames) matrix in Viridis with its DTW path, without kaleido.
+
+    Each token row is RASTER_ROW_PX pixels high and each frame RASTER_FRAME_PX pixels wide; no axes.
+    """
+    points = None
+    if path is not None and len(path[0]):
+        rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
+        points = [((f + 0.5) * RASTER_FRAME_PX, (r + 0.5) * RASTER_ROW_PX) for r, f in zip(rows, frames)]
+    return _png_bytes(matrix, HEATMAP_COLORSCALE, RASTER_ROW_PX, RASTER_FRAME_PX, points)
+
+
+def figure_json(fig: go.Figure) -> str:
+    """The JSON a browser receives for `fig` (what `st.plotly_chart` sends)."""
+    return pio.to_json(fig, validate=False)
+
+
+def figure_html(fig: go.Figure) -> str:
+    """A standalone interactive HTML page with plotly.js inlined (works offline)."""
+    return pio.to_html(fig, include_plotlyjs=True, full_html=True)
+
+
+def figure_png(fig: go.Figure, width: int = 1000) -> bytes:
+    """PNG of `fig` rendered by kaleido in a headless Chrome/Chromium; FigureExportError when unavailable."""
+    if not os.environ.get(CHROME_ENV):
+        found = next((p for p in CHROME_CANDIDATES if os.path.exists(p)), None)
+        if found:
+            os.environ[CHROME_ENV] = found
+    try:
+        return pio.to_image(fig, format="png", width=width, height=fig.layout.height or 500, scale=PNG_SCALE)
+    except Exception as error:  # kaleido raises many kinds (missing package, no browser, timeouts)
+        raise FigureExportError(
+            "PNG export needs the kaleido package and Chrome or Chromium (apt-get install chromium); "
+            f"download the interactive HTML instead ({type(error).__name__}: {error})") from None
