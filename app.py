@@ -1,0 +1,16 @@
+"""whisper-viz app: `streamlit run app.py`. A page router only; each page lives in whisper_viz/ui/.
+
+Adding a page is one line in PAGES, e.g. `st.Page(silence_page.render, title="Silence lab", url_path="silence")`.
+"""
+
+import streamlit as st
+
+from whisper_viz.ui import explore
+
+st.set_page_config(page_title="whisper-viz", page_icon=":material/hearing:", layout="wide")
+
+PAGES = [
+    st.Page(explore.render, title="Explore", icon=":material/graphic_eq:", url_path="explore", default=True),
+]
+
+st.navigation(PAGES).run()
