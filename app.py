@@ -5,12 +5,14 @@ Adding a page is one line in PAGES, e.g. `st.Page(silence_page.render, title="Si
 
 import streamlit as st
 
-from whisper_viz.ui import explore
+from whisper_viz.ui import explore, silence_page, teach_page
 
 st.set_page_config(page_title="whisper-viz", page_icon=":material/hearing:", layout="wide")
 
 PAGES = [
     st.Page(explore.render, title="Explore", icon=":material/graphic_eq:", url_path="explore", default=True),
+    st.Page(silence_page.render, title="Silence lab", icon=":material/space_bar:", url_path="silence"),
+    st.Page(teach_page.render, title="Teach", icon=":material/school:", url_path="teach"),
 ]
 
 st.navigation(PAGES).run()

@@ -214,6 +214,29 @@ def words_for(result: AnalysisResult, label: str) -> tuple[WordTiming, ...]:
     return tuple(align_words(result, heads=label))
 
 
+def window_view(result: AnalysisResult, label: str, window: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(matrix float32 (tokens, frames), text_indices, time_indices) that DTW used in one window for a label.
+
+    "tuned" gives the tuned preset's lag-shifted matrix and silence-aware path; any other preset or
+    head set gives the reference pipeline's matrix and path for its heads.
+    """
+    from .alignment import PRESETS, align_window  # noqa: PLC0415
+
+    capture = result.windows[window]
+    if label == "tuned":
+        from .tuning import tuned_windows  # noqa: PLC0415
+
+        for w in tuned_windows(result):
+            if w.window == window:
+                return w.matrix, w.text_indices, w.time_indices
+        n_tokens, n_frames = capture.attention.shape[2:]
+        return np.zeros((n_tokens, n_frames), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    preset = PRESETS.get(label)
+    heads, options = (preset.heads, preset.options) if preset else (label, None)
+    aligned = align_window(capture, heads, options, official=result.alignment_heads)
+    return aligned.matrix, aligned.text_indices, aligned.time_indices
+
+
 def _analyze_variant(model, audio, text, language, duration, points, labels) -> SilenceVariant:
     from .analysis import analyze  # noqa: PLC0415 - keeps this module importable without torch work
 
