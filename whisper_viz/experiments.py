@@ -121,7 +121,7 @@ class SilenceExperiment:
                     heads=label, duration=variant.duration,
                     mean_abs_error=float(np.abs(errors).mean()) if errors.size else 0.0,
                     max_abs_error=float(np.abs(errors).max()) if errors.size else 0.0,
-                    misplaced=sum(s.error > BROKEN_SECONDS for s in rows), words=len(rows),
+                    misplaced=int(sum(s.error > BROKEN_SECONDS for s in rows)), words=len(rows),
                     seconds=len(variant.audio) / SAMPLE_RATE, windows=len(variant.result.windows)))
         return tuple(out)
 
@@ -199,7 +199,7 @@ def insertion_points(words: tuple[WordTiming, ...], at: tuple[float, ...] = (),
         points.append(words[number - 1].end)
     if not points:
         raise AudioError("say where to insert the silence: give times in seconds or word indices")
-    return tuple(sorted(points))
+    return tuple(sorted(float(p) for p in points))
 
 
 # --- the experiment ------------------------------------------------------------------------------
@@ -252,8 +252,9 @@ def _shifts(original: SilenceVariant, variant: SilenceVariant, labels, after_cou
             raise AudioError(f"the {variant.duration:g} s variant has {len(moved)} words, the original {len(base)}")
         for i, (a, b) in enumerate(zip(base, moved)):
             expected = variant.duration * after_counts[i]
-            rows.append(WordShift(label, variant.duration, i + 1, a.word, after_counts[i], expected,
-                                  b.start - a.start, b.end - a.end, a.start, a.end, b.start, b.end))
+            rows.append(WordShift(label, variant.duration, i + 1, a.word, int(after_counts[i]), float(expected),
+                                  float(b.start - a.start), float(b.end - a.end), float(a.start), float(a.end),
+                                  float(b.start), float(b.end)))
     return rows
 
 

@@ -239,8 +239,8 @@ def tuned_windows(result: AnalysisResult, heads=None, options: AlignmentOptions 
             row_first[row] = frame
         for row, frame in zip(text_indices, time_indices):
             row_last[row] = frame
-        words = tuple(WordTiming(w.word, capture.offset + row_first[spoken[id(w)][0]] * SECONDS_PER_ENCODER_FRAME,
-                                 capture.offset + (row_last[spoken[id(w)][-1]] + 1) * SECONDS_PER_ENCODER_FRAME,
+        words = tuple(WordTiming(w.word, float(capture.offset + row_first[spoken[id(w)][0]] * SECONDS_PER_ENCODER_FRAME),
+                                 float(capture.offset + (row_last[spoken[id(w)][-1]] + 1) * SECONDS_PER_ENCODER_FRAME),
                                  w.probability, w.window, w.token_indices) for w in aligned.words)
         out.append(TunedWindow(capture.index, capture.offset, matrix.astype(np.float32), text_indices,
                                time_indices, words))
@@ -273,7 +273,8 @@ def _voiced_edges(words: list[WordTiming], audio: np.ndarray) -> list[WordTiming
         if out and start < out[-1].end:  # rounding to 10 ms may overlap the previous word by a frame
             start = out[-1].end
         end = max(end, start + MIN_WORD_SECONDS)
-        out.append(WordTiming(w.word, round(start, 3), round(end, 3), w.probability, w.window, w.token_indices))
+        out.append(WordTiming(w.word, round(float(start), 3), round(float(end), 3), w.probability, w.window,
+                              w.token_indices))
     return out
 
 
