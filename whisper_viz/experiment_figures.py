@@ -86,8 +86,9 @@ def stacked_heatmaps(original: np.ndarray, original_path, variant: np.ndarray, v
     for p in points:
         fig.add_vrect(x0=moved(p) - duration, x1=moved(p), fillcolor=INSERT_COLOR, line_width=0, row=2, col=1)
     fig.update_xaxes(title_text="time in the variant (s)", row=2, col=1)
-    fig.update_layout(height=2 * heatmap_height(len(tokens)) - 80, margin=dict(l=10, r=10, t=60, b=40),
-                      title=dict(text=title) if title else None, legend=dict(orientation="h", y=-0.08))
+    fig.update_layout(height=2 * heatmap_height(len(tokens)) - 40, margin=dict(l=10, r=10, t=90, b=40),
+                      title=dict(text=title) if title else None,
+                      legend=dict(orientation="h", x=0, y=0.99, yanchor="top", yref="container"))
     return fig
 
 

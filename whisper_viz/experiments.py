@@ -198,7 +198,7 @@ def insertion_points(words: tuple[WordTiming, ...], at: tuple[float, ...] = (),
             raise AudioError(f"there is no word {number}: the transcript has {len(words)} words, numbered from 1")
         points.append(words[number - 1].end)
     if not points:
-        raise AudioError("say where to insert the silence: give times in seconds or word indices")
+        raise AudioError("say where to insert the silence: give times in seconds or word numbers (from 1)")
     return tuple(sorted(float(p) for p in points))
 
 

@@ -65,9 +65,8 @@ class TunedHeads:
 # written by `python -m whisper_viz.tuning --model NAME` on bench/accuracy/data/train
 TUNED_HEADS: dict[str, TunedHeads] = {
     "tiny.en": TunedHeads(official="ABzY8000000s~`U00Bk>$p{7v037`oCl~+#00",
-                          heads=((3, 2), (2, 5), (3, 3), (3, 4), (2, 1), (3, 5), (2, 0), (3, 0), (3, 1), (1, 5),
-                                 (0, 3), (0, 1)),
-                          lags=(0, 3, -2, 3, -6, -7, 6, 8, 9, -9, 3, -4)),
+                          heads=((3, 2), (2, 5), (3, 3), (3, 4), (2, 1), (3, 5), (2, 0), (3, 0), (3, 1), (1, 5), (0, 3)),
+                          lags=(0, 3, -2, 3, -6, -7, 6, 8, 9, -9, -3)),
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
                        heads=((5, 6), (4, 7), (5, 4), (5, 3), (5, 7), (5, 5), (5, 1), (4, 3), (4, 1), (3, 1), (5, 0)),
                        lags=(0, 0, 0, 3, 1, 2, -3, -5, 7, -5, 8)),
@@ -109,7 +108,8 @@ def _shift(matrix: np.ndarray, lag: int) -> np.ndarray:
 @numba.njit(cache=True)
 def _dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """DTW of float64 cost (tokens, columns) where staying on a token into column j costs
-    left_penalty[j] more. Steps and tie-breaks as in dtw.py. Returns (rows, columns) of the path."""
+    left_penalty[j] more (except on the last row, end-of-text, which takes whatever audio follows the
+    transcript). Steps and tie-breaks as in dtw.py. Returns (rows, columns) of the path."""
     n_rows, n_cols = cost.shape
     total = np.full((n_rows + 1, n_cols + 1), np.inf)
     trace = np.full((n_rows + 1, n_cols + 1), STEP_LEFT, np.int8)
@@ -117,7 +117,8 @@ def _dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarr
     total[0, 0] = 0.0
     for i in range(1, n_rows + 1):
         for j in range(1, n_cols + 1):
-            c0, c1, c2 = total[i - 1, j - 1], total[i - 1, j], total[i, j - 1] + left_penalty[j - 1]
+            stay = left_penalty[j - 1] if i < n_rows else 0.0  # the last row (end-of-text) may span gaps
+            c0, c1, c2 = total[i - 1, j - 1], total[i - 1, j], total[i, j - 1] + stay
             if c0 < c1 and c0 < c2:
                 c, t = c0, STEP_DIAGONAL
             elif c1 < c0 and c1 < c2:

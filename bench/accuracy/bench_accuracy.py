@@ -32,6 +32,27 @@ from whisper_viz.heads import HeadSet  # noqa: E402
 from whisper_viz.tuning import (WITHIN_SECONDS, align_tuned, boundary_errors, load_split, summarize_errors,  # noqa: E402
                                 tuned_heads_for)
 
+NOTES = """
+## How to read this
+
+- **forced**: the true transcript is teacher-forced (ours only; the peers always recognise). This measures
+  alignment alone. **recognition**: every system transcribes the clip itself; only words matched to the
+  reference (`references.match_words`, one-for-one substitutions included) are scored, so "words scored" differs.
+  Compare the peers with our *recognition* rows.
+- `whisper-viz reference` is openai-whisper's algorithm on the official heads; in recognition mode it gives the
+  same word times as openai-whisper and faster-whisper on the same weights (the rows match).
+- `discovered heads` = `discovery.discover_heads` on the TRAIN split's true timings, aligned with the reference
+  pipeline. `tuned` = the `tuned` preset (whisper_viz/tuning.py): lag-compensated heads chosen on TRAIN,
+  silence-aware DTW over voiced frames without punctuation rows, word edges trimmed to voiced 10 ms frames.
+  The "without ..." rows switch one of its steps off.
+- "worst after pause" is the largest start or end error of any word that follows the 2 / 7 / 13 s pause
+  in the pause clips (two clips per length in the test split).
+- Caveat: the benchmark is synthetic (espeak-ng words joined with known gaps, clean or with a faint noise
+  floor). Its gaps between words make the energy-based steps of `tuned` look better than they would on
+  natural, coarticulated speech; the head/lag step helps with or without gaps (see the ablation rows).
+"""
+HEADER = ("# Word-boundary accuracy\n\nMeasured {date} on {machine} CPU, {threads} thread(s), torch {torch}; "
+          "dataset: bench/accuracy/data (make_dataset.py), held-out TEST split. Lower MAE is better.\n\n")
 GOAL_MAE_RATIO = 0.75  # tuned must be at least 25% below openai-whisper's MAE
 GOAL_PAUSE_SECONDS = 0.5
 
@@ -203,8 +224,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-peers", action="store_true", help="skip openai-whisper and faster-whisper")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and results.json")
+    parser.add_argument("--render", action="store_true", help="rewrite RESULTS.md from results_SPLIT.json only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    command = "python bench/accuracy/bench_accuracy.py" + "".join(f" {a}" for a in sys.argv[1:] if a != "--render")
+    if args.render:
+        runs = json.loads((HERE / f"results_{args.split}.json").read_text())
+        (HERE / "RESULTS.md").write_text(HEADER.format(threads=args.threads, torch=torch.__version__,
+                                                       machine=platform.machine(), date=time.strftime("%Y-%m-%d"))
+                                         + markdown(runs, args.split, command) + "\n## Goals\n\n" + goals(runs) + NOTES)
+        return
     clips = load_split(HERE / "data" / args.split)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,15 +241,13 @@ def main() -> None:
             started = time.perf_counter()
             runs.append(run_model(name, clips, args.threads, not args.no_peers, Path(tmp)))
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    command = "python bench/accuracy/bench_accuracy.py" + "".join(f" {a}" for a in sys.argv[1:])
     table = markdown(runs, args.split, command)
     summary = goals(runs)
     print(table + "\n" + summary)
     if not args.no_write:
-        header = (f"# Word-boundary accuracy\n\nMeasured {time.strftime('%Y-%m-%d')} on {platform.machine()} CPU, "
-                  f"{args.threads} thread(s), torch {torch.__version__}; dataset: bench/accuracy/data "
-                  f"(make_dataset.py). Lower MAE is better.\n\n")
-        (HERE / "RESULTS.md").write_text(header + table + "\n## Goals\n\n" + summary)
+        header = HEADER.format(threads=args.threads, torch=torch.__version__, machine=platform.machine(),
+                               date=time.strftime("%Y-%m-%d"))
+        (HERE / "RESULTS.md").write_text(header + table + "\n## Goals\n\n" + summary + NOTES)
         (HERE / f"results_{args.split}.json").write_text(json.dumps(runs, indent=1) + "\n")
 
 
