@@ -53,9 +53,9 @@ def _audio_source() -> tuple[bytes | None, str]:
         st.caption(EXAMPLES[name])
         return (EXAMPLES_DIR / name).read_bytes(), name
     if source == "upload":
-        uploaded = st.file_uploader("Audio file", type=list(UPLOAD_TYPES), key=UPLOAD_KEY,
-                                    help="WAV, FLAC, OGG/Vorbis or MP3, at most "
-                                         f"{MAX_AUDIO_SECONDS / 60:.0f} minutes.")
+        # no `type=`: Streamlit would raise on other suffixes before the page runs; the check below explains
+        uploaded = st.file_uploader("Audio file (WAV, FLAC, OGG or MP3)", key=UPLOAD_KEY,
+                                    help=f"At most {MAX_AUDIO_SECONDS / 60:.0f} minutes.")
         if uploaded is None:
             st.info("Upload a WAV, FLAC, OGG or MP3 file to begin.")
             return None, ""
@@ -128,7 +128,7 @@ def _transcript() -> str | None:
     if not forced:
         return None
     example_text = _example_transcript()
-    if example_text and st.button("Use the example's transcript"):
+    if example_text and st.button("Use the example's transcript", key="use_example_text"):
         st.session_state[state.TRANSCRIPT] = example_text
     state.remember(state.TRANSCRIPT, "")
     text = st.text_area("Transcript", key=state.TRANSCRIPT, height=120)

@@ -31,8 +31,8 @@ def read_reference(data: bytes, name: str) -> tuple[ReferenceWord, ...]:
 
 def reference_upload(result: AnalysisResult) -> None:
     """The upload box; a readable file becomes this analysis's reference (scores then use it)."""
-    uploaded = st.file_uploader("Reference word timings (JSON, CSV, TextGrid, SRT or WebVTT)", type=list(FORMATS),
-                                key=REFERENCE_KEY)
+    # no `type=`: Streamlit would raise on other suffixes before the page runs; read_reference explains
+    uploaded = st.file_uploader("Reference word timings (JSON, CSV, TextGrid, SRT or WebVTT)", key=REFERENCE_KEY)
     if uploaded is None:
         if reference(result) is not None:
             set_reference(result, None)
