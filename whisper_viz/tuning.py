@@ -7,7 +7,8 @@ the TRAIN split of bench/accuracy (plus silence inserted into it), never on the 
    agree. `search` keeps the heads with a small lag and the lowest spread.
 2. Silence-aware DTW: frames whose energy says silence (keeping VOICED_PAD_FRAMES around speech)
    are dropped from the cost matrix, and the path may not stay on one token across a dropped gap
-   (GAP_PENALTY), so a word can neither swallow a pause nor start inside one.
+   (GAP_PENALTY), so a word can neither swallow a pause nor start inside one. A word squeezed into
+   the last frames before a long pause is moved past it (`_silence_aware_path`).
 3. Spoken rows only: punctuation tokens have no sound; their rows are left out of DTW.
 4. Word edges from the audio: a word's start and end move inward to its first and last voiced
    10 ms frame. Starts and ends are set separately (end = the word's own last frame).

@@ -47,9 +47,13 @@ NOTES = """
   The "without ..." rows switch one of its steps off.
 - "worst after pause" is the largest start or end error of any word that follows the 2 / 7 / 13 s pause
   in the pause clips (two clips per length in the test split).
+- In recognition mode a misrecognised transcript is aligned as heard: tiny.en turns "The actors bowed as the
+  audience stood and cheered" (after the 2 s pause) into "The actors, the audience, to the end, cheer", and the
+  matched "the" is timed where the dropped words were; that one word is tuned's worst case in that column.
 - Caveat: the benchmark is synthetic (espeak-ng words joined with known gaps, clean or with a faint noise
   floor). Its gaps between words make the energy-based steps of `tuned` look better than they would on
-  natural, coarticulated speech; the head/lag step helps with or without gaps (see the ablation rows).
+  natural, coarticulated speech (the "without voiced edges" rows show what is left without the last step);
+  how much of the gain carries over to natural speech is not measured here.
 """
 HEADER = ("# Word-boundary accuracy\n\nMeasured {date} on {machine} CPU, {threads} thread(s), torch {torch}; "
           "dataset: bench/accuracy/data (make_dataset.py), held-out TEST split. Lower MAE is better.\n\n")
