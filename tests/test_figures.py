@@ -56,13 +56,15 @@ def test_heatmap_traces_rows_and_word_spans():
     path = (np.minimum(np.arange(400) // 31, 12), np.arange(400))
     fig = _validated(figures.attention_heatmap(matrix, tokens, offset=0.0, path=path, words=_words(13, 8.0),
                                                title="A"))
-    heat, line, marks = fig.data
-    assert heat.type == "heatmap" and line.type == "scatter" and marks.type == "scatter"
+    heat, line, spans, marks = fig.data
+    assert heat.type == "heatmap" and {t.type for t in (line, spans, marks)} == {"scatter"}
     assert len(set(heat.y)) == 13  # repeated token texts keep separate rows
     assert np.asarray(heat.z).shape == (13, 400)  # short clips are drawn at full resolution
     assert "token" in heat.hovertemplate and "time" in heat.hovertemplate
-    assert len(fig.layout.shapes) == 12  # one outline per word
+    assert len(spans.x) == 12 * 6 and spans.y[:5] == (-0.5, -0.5, 0.5, 0.5, -0.5)  # one outline per word
+    assert len(marks.hovertext) == 12 and "w0" in marks.hovertext[0]
     assert fig.layout.xaxis.range == (0.0, 8.0)
+    assert fig.layout.yaxis2.range == fig.layout.yaxis.range  # overlays sit on the token rows
 
 
 def test_heatmap_path_keeps_only_its_corners():
@@ -71,7 +73,7 @@ def test_heatmap_path_keeps_only_its_corners():
     fig = figures.attention_heatmap(_diagonal(5, 8), tokens, path=path)
     line = fig.data[1]
     assert len(line.x) < len(path[0])
-    assert line.y[0] == figures.token_labels(tokens)[0] and line.y[-1] == figures.token_labels(tokens)[-1]
+    assert line.y[0] == 0 and line.y[-1] == 4 and line.yaxis == "y2"
 
 
 def test_heatmap_zoom_crops_and_offsets_time():
@@ -106,10 +108,10 @@ def test_mosaic_of_base_marks_selected_heads_and_stays_small():
     selected = np.zeros((6, 8), bool)
     selected[[3, 4, 5], [1, 2, 4]] = True
     fig = _validated(figures.head_mosaic(thumbs, selected, scores=np.linspace(0, 1, 48).reshape(6, 8)))
-    (marks,) = fig.data
+    outlines, labels, marks = fig.data
     assert len(marks.customdata) == 48 and list(marks.customdata[0]) == [0, 0]
-    assert len(fig.layout.shapes) == 3 and len(fig.layout.images) == 1
-    assert len(fig.layout.annotations) == 48 and "0.00" in fig.layout.annotations[0].text
+    assert len(outlines.x) == 3 * 6 and len(fig.layout.images) == 1  # three selected heads outlined
+    assert len(labels.text) == 48 and "0.00" in labels.text[0] and labels.text[25].startswith("<b>3:1")
     assert len(figures.figure_json(fig)) < 300_000
 
 

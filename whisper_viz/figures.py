@@ -94,22 +94,25 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
         dx=bin_seconds, colorscale=HEATMAP_COLORSCALE, name="attention",
         colorbar=dict(title=dict(text=value_label), thickness=12),
         hovertemplate=f"token %{{y}}<br>time %{{x:.2f}} s<br>{value_label} %{{z:.4f}}{binned}<extra></extra>")]
+    # overlays use a hidden numeric twin of the token axis ("y2"): row i spans i - 0.5 .. i + 0.5 there, and
+    # one line trace draws every word outline (plotly shapes cost ~1 ms each to draw)
     if path is not None and len(path[0]):
         rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
-        traces.append(dict(type="scatter", x=offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME,
-                           y=[labels[i] for i in rows], mode="lines", line=dict(color=PATH_COLOR, width=2),
-                           name="DTW path", hoverinfo="skip"))
-    shapes, marks = _word_spans(words, labels)
-    traces += marks
+        traces.append(dict(type="scatter", x=offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME, y=rows,
+                           yaxis="y2", mode="lines", line=dict(color=PATH_COLOR, width=2), name="DTW path",
+                           hoverinfo="skip"))
+    traces += _word_spans(words, len(tokens))
     height = heatmap_height(len(tokens))
     step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
     layout = dict(
-        title=dict(text=title) if title else None, height=height, shapes=shapes, showlegend=False,
+        title=dict(text=title) if title else None, height=height, showlegend=False,
         margin=dict(l=10, r=10, t=40 if title else 10, b=40),
         xaxis=dict(title=dict(text="time (s)"), range=[offset + first * SECONDS_PER_ENCODER_FRAME,
                                                         offset + last * SECONDS_PER_ENCODER_FRAME], showgrid=False),
         yaxis=dict(type="category", tickmode="array", tickvals=labels[::step],
-                   ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False))
+                   ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False),
+        yaxis2=dict(overlaying="y", range=[len(tokens) - 0.5, -0.5], visible=False, fixedrange=False,
+                    matches=None))
     return _figure(traces, layout)
 
 
@@ -144,22 +147,26 @@ def _path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[n
     return text_indices[keep], time_indices[keep]
 
 
-def _word_spans(words: Sequence[WordTiming], labels: list[str]) -> tuple[list[dict], list[dict]]:
-    """An outline shape per word over its token rows and time span, and a trace of hover markers."""
-    xs, ys, hover, shapes = [], [], [], []
+def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
+    """Traces on the numeric token axis "y2": every word's outline over its token rows and time span
+    (one dotted line, rectangles separated by gaps) and a hover marker at each word's centre."""
+    xs, ys, centres_x, centres_y, hover = [], [], [], [], []
     for word in words:
-        rows = [i for i in word.token_indices if 0 <= i < len(labels)]
+        rows = [i for i in word.token_indices if 0 <= i < n_rows]
         if not rows:
             continue
-        # shapes take numeric positions on a category axis: row i spans i - 0.5 .. i + 0.5
-        shapes.append(dict(type="rect", x0=word.start, x1=word.end, y0=min(rows) - 0.5, y1=max(rows) + 0.5,
-                           line=dict(color=WORD_COLOR, width=1, dash="dot"), layer="above"))
-        xs.append((word.start + word.end) / 2)
-        ys.append(labels[min(rows)])
+        top, bottom = min(rows) - 0.5, max(rows) + 0.5
+        xs += [word.start, word.end, word.end, word.start, word.start, None]
+        ys += [top, top, bottom, bottom, top, None]
+        centres_x.append((word.start + word.end) / 2)
+        centres_y.append(min(rows))
         hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s")
-    marks = [dict(type="scatter", x=xs, y=ys, mode="markers", marker=dict(size=5, color=WORD_COLOR),
-                  hovertext=hover, hoverinfo="text", name="words")] if xs else []
-    return shapes, marks
+    if not centres_x:
+        return []
+    return [dict(type="scatter", x=xs, y=ys, yaxis="y2", mode="lines", hoverinfo="skip", name="word spans",
+                 line=dict(color=WORD_COLOR, width=1, dash="dot")),
+            dict(type="scatter", x=centres_x, y=centres_y, yaxis="y2", mode="markers", name="words",
+                 marker=dict(size=5, color=WORD_COLOR), hovertext=hover, hoverinfo="text")]
 
 
 def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray | None = None,
@@ -178,7 +185,7 @@ def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray
     picture = dict(source="data:image/png;base64," + base64.b64encode(png).decode("ascii"), xref="x", yref="y",
                    x=0, y=0, sizex=n_heads * cell_w, sizey=n_layers * cell_h, sizing="stretch",
                    xanchor="left", yanchor="top", layer="below")
-    centres_x, centres_y, custom, hover, shapes, annotations = [], [], [], [], [], []
+    centres_x, centres_y, custom, hover, labels, outline_x, outline_y = [], [], [], [], [], [], []
     for layer in range(n_layers):
         for head in range(n_heads):
             x0, y0 = head * cell_w, layer * cell_h  # the thumbnail's top-left cell
@@ -188,17 +195,22 @@ def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray
             centres_y.append(y0 + rows / 2)
             custom.append([layer, head])
             hover.append(f"layer {layer}, head {head}: {'on' if on else 'off'}{score}<br>click to toggle")
-            if on:
-                shapes.append(dict(type="rect", x0=x0 - 1, x1=x0 + columns + 1, y0=y0 - 1, y1=y0 + rows + 1,
-                                   line=dict(color=SELECTED_COLOR, width=3), layer="above"))
-            text = f"{layer}:{head}{score}"
-            annotations.append(dict(x=x0 + columns / 2, y=y0 + rows + 1, yanchor="top", showarrow=False,
-                                    text=f"<b>{text}</b>" if on else text, font=dict(size=10)))
-    trace = dict(type="scatter", x=centres_x, y=centres_y, customdata=custom, hovertext=hover, hoverinfo="text",
-                 mode="markers", name="heads",
-                 marker=dict(symbol="square", size=THUMB_HEIGHT_PX - 8, color="rgba(0,0,0,0)"))
+            labels.append(f"<b>{layer}:{head}{score}</b>" if on else f"{layer}:{head}{score}")
+            if on:  # one line trace outlines every selected head (plotly shapes cost ~1 ms each to draw)
+                left, right, top, bottom = x0 - 1, x0 + columns + 1, y0 - 1, y0 + rows + 1
+                outline_x += [left, right, right, left, left, None]
+                outline_y += [top, top, bottom, bottom, top, None]
+    traces = [
+        dict(type="scatter", x=outline_x, y=outline_y, mode="lines", line=dict(color=SELECTED_COLOR, width=3),
+             hoverinfo="skip", name="selected"),
+        dict(type="scatter", x=centres_x, y=[y + rows / 2 + 1 for y in centres_y], mode="text", text=labels,
+             textposition="bottom center", textfont=dict(size=10), hoverinfo="skip", name="labels"),
+        dict(type="scatter", x=centres_x, y=centres_y, customdata=custom, hovertext=hover, hoverinfo="text",
+             mode="markers", name="heads", marker=dict(symbol="square", size=THUMB_HEIGHT_PX - 8,
+                                                        color="rgba(0,0,0,0)")),
+    ]
     layout = dict(
-        images=[picture], shapes=shapes, annotations=annotations, showlegend=False, dragmode=False,
+        images=[picture], showlegend=False, dragmode=False,
         clickmode="event+select", height=n_layers * (THUMB_HEIGHT_PX + THUMB_LABEL_PX) + 40,
         margin=dict(l=40, r=10, t=30, b=10),
         xaxis=dict(tickmode="array", tickvals=[h * cell_w + columns / 2 for h in range(n_heads)],
@@ -207,7 +219,7 @@ def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray
         yaxis=dict(tickmode="array", tickvals=[layer * cell_h + rows / 2 for layer in range(n_layers)],
                    ticktext=[f"L{layer}" for layer in range(n_layers)], range=[n_layers * cell_h, -THUMB_GAP],
                    showgrid=False, zeroline=False, fixedrange=True))
-    return _figure([trace], layout)
+    return _figure(traces, layout)
 
 
 def _label_rows(rows: int) -> int:

@@ -48,7 +48,7 @@ READY = """() => { const heat = document.querySelector('.st-key-heatmap_a .js-pl
 ARM_CLICK_CLOCK = """() => document.addEventListener('click', () => { window.__clickAt = performance.now(); },
                                             {capture: true, once: true})"""
 MOSAIC_POINT = """(index) => { const gd = document.querySelector('.st-key-mosaic .js-plotly-plot');
-  const layout = gd._fullLayout, trace = gd.data[0], box = gd.getBoundingClientRect();
+  const layout = gd._fullLayout, trace = gd.data.find((t) => t.name === 'heads'), box = gd.getBoundingClientRect();
   return [box.left + layout._size.l + layout.xaxis.l2p(trace.x[index]),
           box.top + layout._size.t + layout.yaxis.l2p(trace.y[index])]; }"""
 
@@ -125,6 +125,7 @@ def test_clicking_a_thumbnail_toggles_its_head(page, app_url, screenshot_dir):
     page.goto(app_url)  # the default example, pause7.flac
     _wait_for_heatmap(page)
     page.wait_for_selector(".st-key-mosaic .js-plotly-plot", timeout=UPDATE_TIMEOUT_MS)
+    page.wait_for_selector(".st-key-head_3_5 input", state="attached", timeout=UPDATE_TIMEOUT_MS)
     assert not _checked(page, "head_0_1")
     page.locator(".st-key-mosaic").scroll_into_view_if_needed()
     before = page.evaluate(SNAPSHOT)
@@ -134,7 +135,8 @@ def test_clicking_a_thumbnail_toggles_its_head(page, app_url, screenshot_dir):
     page.mouse.click(x, y)
     page.wait_for_function("(title) => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');"
                            " return g && g.layout.title.text !== title; }", arg=before[1], timeout=UPDATE_TIMEOUT_MS)
-    assert _checked(page, "head_0_1"), (page.evaluate("location.href"), before, page.evaluate(SNAPSHOT), x, y)
+    # the grid is drawn after the heatmap and the mosaic: wait for it to follow
+    page.wait_for_function("() => document.querySelector('.st-key-head_0_1 input').checked", timeout=UPDATE_TIMEOUT_MS)
     assert "heads=0%3A1%2C" in page.evaluate("location.href")  # the shared link follows (Playwright's page.url lags)
     page.screenshot(path=str(screenshot_dir / "mosaic_click.png"), full_page=True)
 
@@ -142,6 +144,7 @@ def test_clicking_a_thumbnail_toggles_its_head(page, app_url, screenshot_dir):
 def test_a_shared_link_restores_the_view_and_sessions_stay_apart(chromium, page, app_url, data_dir):
     page.goto(f"{app_url}/?example=hello.flac&heads=3:1,3:2&view=raw")
     _wait_for_heatmap(page)
+    page.wait_for_selector(".st-key-head_3_5 input", state="attached", timeout=UPDATE_TIMEOUT_MS)  # the grid's last
     assert _checked(page, "head_3_1") and _checked(page, "head_3_2") and not _checked(page, "head_1_0")
     assert "2 heads" in page.evaluate(SNAPSHOT)[1]
     assert "hello.flac" in page.inner_text("body")

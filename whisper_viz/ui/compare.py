@@ -15,7 +15,7 @@ from ..results import AnalysisResult, WordTiming
 from . import state
 from ..scoring import SetScore
 from .aligned import AlignedView, aligned_view, reference, set_score
-from .heatmap import heatmap
+from .heatmap import heatmap, show
 from .reference_check import reference_columns, reference_upload
 
 MOVED_MS = 20  # a word boundary that moved more than this (one encoder frame) counts as moved
@@ -106,7 +106,7 @@ def compare(result: AnalysisResult, view_a: AlignedView, zoom: tuple[float, floa
         column.metric(f"A vs B: {name}", f"{value:.0f}")
     if not view_a.words:
         return
-    st.plotly_chart(word_shift_figure(view_a.words, view_b.words), key="word_shift", config={"displayModeBar": False})
+    show(word_shift_figure(view_a.words, view_b.words), key="word_shift", config={"displayModeBar": False})
     table = timing_differences(view_a.words, view_b.words)
     if ref:
         table = pd.concat([table, reference_columns(view_a.words, view_b.words, ref)], axis=1)

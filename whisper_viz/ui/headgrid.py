@@ -17,6 +17,7 @@ from ..results import AnalysisResult
 from ..scoring import HeadScores
 from . import state
 from .aligned import Thumbnails
+from .heatmap import show
 
 HEADS_KEY = {"A": "_heads_a", "B": "_heads_b"}  # session keys of the two sets
 URL_NAME = {"A": state.HEADS_A, "B": state.HEADS_B}
@@ -140,6 +141,6 @@ def checkbox_grid(heads: HeadSet) -> None:
 def mosaic(thumbs: Thumbnails, heads: HeadSet, scores: HeadScores) -> go.Figure:
     """Every head's thumbnail with its score; clicking one toggles it in set A. Returns the figure."""
     fig = head_mosaic(thumbs.images, heads.mask, scores.score, png=thumbs.png)
-    st.plotly_chart(fig, key=MOSAIC_KEY, on_select=_on_mosaic_click, selection_mode="points",
+    show(fig, key=MOSAIC_KEY, on_select=_on_mosaic_click, selection_mode="points",
                     config={"displayModeBar": False})
     return fig

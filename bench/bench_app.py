@@ -1,0 +1,74 @@
+"""App figures on a 30 s clip: payload sizes and server-side toggle time, per model.
+
+    python bench/bench_app.py [--models tiny.en base] [--clip tests/data/long45.flac] [--seconds 30]
+
+For each model: analyse the first `--seconds` of the clip, then report the JSON bytes the browser receives
+for the focused heatmap (window 0, official heads) and the head mosaic, and the time one head toggle costs
+on the server (align every window + build both figures), median of several toggles. The browser side of a
+toggle is measured by tests/e2e/test_browser.py (toggle_latency.json).
+"""
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from whisper_viz import load_model
+from whisper_viz.alignment import AlignmentOptions, align_window, align_words, head_matrices
+from whisper_viz.analysis import analyze
+from whisper_viz.audio import SAMPLE_RATE, load_audio
+from whisper_viz.figures import THUMB_COLUMNS, THUMB_ROWS, attention_heatmap, downsample, figure_json, head_mosaic, \
+    mosaic_png
+from whisper_viz.heads import HeadSet
+
+REPO = Path(__file__).resolve().parents[1]
+TOGGLES = 8
+
+
+def toggle_cost(result, heads: HeadSet, options: AlignmentOptions, png: bytes, thumbs: np.ndarray) -> tuple:
+    """(seconds, heatmap JSON bytes, mosaic JSON bytes) of re-aligning and re-drawing for `heads`."""
+    started = time.perf_counter()
+    words = align_words(result, heads, options=options)
+    capture = result.windows[0]
+    window = align_window(capture, heads, options)
+    heatmap = figure_json(attention_heatmap(window.matrix, capture.tokens, offset=capture.offset,
+                                            path=(window.text_indices, window.time_indices),
+                                            words=[w for w in words if w.window == 0], title="A"))
+    mosaic = figure_json(head_mosaic(thumbs, heads.mask, np.zeros(heads.shape), png=png))
+    return time.perf_counter() - started, len(heatmap), len(mosaic)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["tiny.en", "base"])
+    parser.add_argument("--clip", default=str(REPO / "tests" / "data" / "long45.flac"))
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    audio = load_audio(args.clip)[: int(args.seconds * SAMPLE_RATE)]
+    options = AlignmentOptions()
+    for name in args.models:
+        model = load_model(name, device="cpu")
+        result = analyze(model, audio)
+        shape = result.shape
+        for capture in result.windows:  # the app warms these once per analysis
+            head_matrices(capture, HeadSet.all(shape), options)
+        every = head_matrices(result.windows[0], HeadSet.all(shape), options)
+        small = downsample(np.maximum(every, 0), THUMB_ROWS, THUMB_COLUMNS)
+        thumbs = small.reshape(*shape, *small.shape[1:])
+        png = mosaic_png(thumbs)
+        official = HeadSet(result.alignment_heads)
+        costs = []
+        for i in range(TOGGLES):
+            layer, head = divmod(i % (shape[0] * shape[1]), shape[1])
+            costs.append(toggle_cost(result, official.toggle(layer, head), options, png, thumbs))
+        seconds, heatmap_bytes, mosaic_bytes = zip(*costs)
+        capture = result.windows[0]
+        print(f"{name}: {result.duration:.1f} s audio, window 0 attention {capture.attention.shape}; "
+              f"heatmap {max(heatmap_bytes) / 1e6:.2f} MB, mosaic {max(mosaic_bytes) / 1e6:.2f} MB of JSON; "
+              f"server toggle {1000 * statistics.median(seconds):.0f} ms (median of {TOGGLES})")
+
+
+if __name__ == "__main__":
+    main()
