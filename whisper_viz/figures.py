@@ -107,9 +107,9 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     layout = dict(
         title=dict(text=title) if title else None, height=height, showlegend=False,
         margin=dict(l=10, r=10, t=40 if title else 10, b=40),
-        xaxis=dict(title=dict(text="time (s)"), range=[offset + first * SECONDS_PER_ENCODER_FRAME,
+        xaxis=dict(title=dict(text="time (s)"), automargin=True, range=[offset + first * SECONDS_PER_ENCODER_FRAME,
                                                         offset + last * SECONDS_PER_ENCODER_FRAME], showgrid=False),
-        yaxis=dict(type="category", tickmode="array", tickvals=labels[::step],
+        yaxis=dict(type="category", automargin=True, tickmode="array", tickvals=labels[::step],
                    ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False),
         yaxis2=dict(overlaying="y", range=[len(tokens) - 0.5, -0.5], visible=False, fixedrange=False,
                     matches=None))

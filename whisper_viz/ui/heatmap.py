@@ -12,8 +12,13 @@ from .aligned import AlignedView
 VALUE_LABELS = {"raw": "softmax", "normalized": "z-score", "filtered": "filtered"}  # colour bar titles
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 # Streamlit's own chart theme re-writes the whole figure JSON in the browser (about 0.2 s for a 30 s
-# heatmap on a slow CPU, on every toggle); a dark plotly template matching the app's theme costs nothing
-DARK_LAYOUT = {"template": "plotly_dark", "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"}
+# heatmap on a slow CPU, on every toggle); setting the few colours of the app's theme ourselves costs nothing
+GRID_COLOR = "#31333f"
+DARK_LAYOUT = {  # colours of the app's dark theme (.streamlit/config.toml) over plotly's default template
+    "font": {"color": "#fafafa"}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+    "xaxis": {"gridcolor": GRID_COLOR, "zerolinecolor": GRID_COLOR},
+    "yaxis": {"gridcolor": GRID_COLOR, "zerolinecolor": GRID_COLOR},
+}
 
 
 def show(fig: go.Figure, **kwargs) -> None:
