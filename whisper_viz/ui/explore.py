@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..audio import SAMPLE_RATE
 from ..errors import AlignmentError
 from ..figures import head_mosaic
 from ..heads import HeadSet
@@ -62,7 +63,7 @@ def _summary(result: AnalysisResult, audio_name: str) -> None:
         st.info("No speech was found in this audio, so there are no words to align.")
     else:
         st.markdown(f"> {result.text}")
-    st.audio(result.audio, sample_rate=16000)
+    st.audio(result.audio, sample_rate=SAMPLE_RATE)
 
 
 def _view_controls(result: AnalysisResult) -> state.ViewOptions:

@@ -130,12 +130,16 @@ def presets(result: AnalysisResult, scores: HeadScores) -> None:
 
 
 def checkbox_grid(heads: HeadSet) -> None:
-    """One checkbox per (layer, head), a row per layer; changing one toggles that head in set A."""
+    """One checkbox per (layer, head): a row per layer, a column per head; each toggles that head in set A."""
+    header = st.columns(heads.n_heads + 1, gap="small")
+    for head, column in enumerate(header[1:]):
+        column.caption(f"h{head}")
     for layer in range(heads.n_layers):
-        columns = st.columns(heads.n_heads, gap="small")
-        for head, column in enumerate(columns):
+        columns = st.columns(heads.n_heads + 1, gap="small", vertical_alignment="center")
+        columns[0].caption(f"L{layer}")
+        for head, column in enumerate(columns[1:]):
             column.checkbox(f"{layer}:{head}", key=checkbox_key(layer, head), on_change=_on_checkbox,
-                            args=(layer, head))
+                            args=(layer, head), label_visibility="collapsed")
 
 
 def mosaic(thumbs: Thumbnails, heads: HeadSet, scores: HeadScores) -> go.Figure:
