@@ -160,13 +160,16 @@ def test_export_section_offers_every_format(example_page):
 
 def test_a_shared_link_restores_example_heads_and_view():
     at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
-    at.query_params.update({"example": "hello.flac", "heads": "3:1,3:2", "view": "normalized", "medfilt": "3"})
+    at.query_params.update({"example": "hello.flac", "heads": "3:1,3:2", "view": "normalized", "medfilt": "3",
+                            "heads_b": "upper", "section": "compare"})
     at.run()
     _no_errors(at)
     assert "hello.flac" in at.caption[0].value
     assert _heads(at).pairs() == ((3, 1), (3, 2))
     assert at.segmented_control(key="view").value == "normalized"
     assert at.select_slider(key="medfilt").value == 3
+    assert at.text_input(key="heads_b").value == "upper"
+    assert at.query_params["heads_b"] == "upper" and at.query_params["heads"] == "3:1,3:2"
 
 
 def test_word_audio_is_exactly_the_word_span():

@@ -12,8 +12,8 @@ from ..errors import AlignmentError, HeadSetError
 from ..figures import word_shift_figure
 from ..heads import HeadSet, parse_heads
 from ..results import AnalysisResult, WordTiming
-from . import state
 from ..scoring import SetScore
+from . import state
 from .aligned import AlignedView, aligned_view, reference, set_score
 from .heatmap import heatmap, show
 from .reference_check import reference_columns, reference_upload

@@ -36,10 +36,10 @@ def render() -> None:
             st.markdown("Pick an example, upload a clip or record one in the sidebar. The app transcribes it "
                         "(or aligns a transcript you paste), captures the cross-attention of **every** decoder "
                         "head, and shows how each head set aligns words to time.")
-        state.publish_to_url({state.HEADS_A: headgrid.url_text("A")})
+        state.publish_to_url({state.HEADS_A: headgrid.url_text()})
         return
     _summary(result, request.audio_name)
-    heads_a = headgrid.current(result, "A")
+    heads_a = headgrid.current(result)
     options = _view_controls(result)
     warm_up(result, options.alignment)
     state.remember(state.SECTION, "heads")
@@ -103,7 +103,7 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
 @st.fragment
 def heads_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
     """Heatmap, word table, mosaic and head controls of set A: reruns alone on every toggle."""
-    heads_a = headgrid.current(result, "A")
+    heads_a = headgrid.current(result)
     scores = head_scores(result, options.alignment)
     thumbs = thumbnails(result, options.window, options.display)
     try:
@@ -135,7 +135,7 @@ def heads_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
 def compare_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
     """The A/B comparison: reruns alone when head set B or a reference changes."""
     try:
-        view_a = aligned_view(result, headgrid.current(result, "A"), options)
+        view_a = aligned_view(result, headgrid.current(result), options)
     except AlignmentError as error:
         st.warning(f"Head set A cannot align: {error}")
         return
@@ -144,7 +144,7 @@ def compare_workspace(result: AnalysisResult, options: state.ViewOptions) -> Non
 
 
 def _publish(options: state.ViewOptions) -> None:
-    state.publish_to_url({state.HEADS_A: headgrid.url_text("A"), state.ZOOM: options.zoom})
+    state.publish_to_url({state.HEADS_A: headgrid.url_text(), state.ZOOM: options.zoom})
 
 
 def _exports(result: AnalysisResult, heads_a: HeadSet, options: state.ViewOptions, audio_name: str) -> None:

@@ -1,4 +1,4 @@
-"""Head sets A and B: presets, the checkbox grid, the clickable mosaic of every head's thumbnail.
+"""Head set A: presets, the checkbox grid, the clickable mosaic of every head's thumbnail.
 
 Head set A lives in session state as a `HeadSet` and every widget changes it through a callback, so
 the page (which runs after the callbacks) always draws the set the user just chose.
@@ -19,8 +19,7 @@ from . import state
 from .aligned import Thumbnails
 from .heatmap import show
 
-HEADS_KEY = {"A": "_heads_a", "B": "_heads_b"}  # session keys of the two sets
-URL_NAME = {"A": state.HEADS_A, "B": state.HEADS_B}
+HEADS_KEY = "_heads_a"  # session key of head set A
 MOSAIC_KEY = "mosaic"
 PASTE_KEY = "paste_heads"
 TOP_K_KEY = "top_k"
@@ -32,34 +31,32 @@ def checkbox_key(layer: int, head: int) -> str:
     return f"head_{layer}_{head}"
 
 
-def current(result: AnalysisResult, side: str) -> HeadSet:
-    """Head set `side` ("A" or "B") for `result`: from the URL once, else kept, else the official heads."""
+def current(result: AnalysisResult) -> HeadSet:
+    """Head set A for `result`: from the URL once, else as the user left it, else the official heads."""
     official = HeadSet(result.alignment_heads)
-    heads = st.session_state.get(HEADS_KEY[side])
-    pending = state.pending_heads(URL_NAME[side])
+    heads = st.session_state.get(HEADS_KEY)
+    pending = state.pending_heads(state.HEADS_A)
     if pending is not None:
         try:
             heads = parse_heads(pending, result.shape, official=official)
         except HeadSetError as error:
-            st.warning(f"Head set {side} from the link was ignored: {error}")
+            st.warning(f"Head set A from the link was ignored: {error}")
     if heads is None or heads.shape != result.shape:
         heads = official
-    if side == "A" and (heads is not st.session_state.get(HEADS_KEY[side]) or _grid_stale(heads)):
-        _sync_checkboxes(heads)
-    st.session_state[HEADS_KEY[side]] = heads
+    _set_a(heads)
     return heads
 
 
-def url_text(side: str) -> str | None:
-    """The set's "l:h" text for the URL ("none" when empty), None before any analysis."""
-    heads = st.session_state.get(HEADS_KEY[side])
+def url_text() -> str | None:
+    """Set A's "l:h" text for the URL ("none" when empty), None before any analysis."""
+    heads = st.session_state.get(HEADS_KEY)
     if heads is None:
         return None
     return heads.to_text() or "none"
 
 
 def _grid_stale(heads: HeadSet) -> bool:
-    """True when the checkboxes do not show `heads` (they were not drawn for a while, or never)."""
+    """True when the checkboxes do not show `heads` (a preset or click changed it, or they were not drawn)."""
     for layer in range(heads.n_layers):
         for head in range(heads.n_heads):
             if st.session_state.get(checkbox_key(layer, head)) != bool(heads.mask[layer, head]):
@@ -74,12 +71,14 @@ def _sync_checkboxes(heads: HeadSet) -> None:
 
 
 def _set_a(heads: HeadSet) -> None:
-    st.session_state[HEADS_KEY["A"]] = heads
-    _sync_checkboxes(heads)
+    """Make `heads` set A; the checkboxes follow (call before they are drawn: from callbacks or `current`)."""
+    st.session_state[HEADS_KEY] = heads
+    if _grid_stale(heads):
+        _sync_checkboxes(heads)
 
 
 def _on_checkbox(layer: int, head: int) -> None:
-    heads = st.session_state[HEADS_KEY["A"]]
+    heads = st.session_state[HEADS_KEY]
     _set_a(heads.with_head(layer, head, bool(st.session_state[checkbox_key(layer, head)])))
 
 
@@ -87,7 +86,7 @@ def _on_mosaic_click() -> None:
     event = st.session_state.get(MOSAIC_KEY) or {}
     pair = clicked_head(event.get("selection"))
     if pair is not None:
-        _set_a(st.session_state[HEADS_KEY["A"]].toggle(*pair))
+        _set_a(st.session_state[HEADS_KEY].toggle(*pair))
 
 
 def _on_preset(name: str, official: np.ndarray) -> None:

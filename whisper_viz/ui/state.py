@@ -32,7 +32,7 @@ WINDOW = "window"  # index of the 30 s window shown
 ZOOM = "zoom"  # (start, end) seconds shown in the heatmap
 SECTION = "section"  # key of SECTIONS
 HEADS_A = "heads"  # query parameter of head set A ("l:h,..." text)
-HEADS_B = "heads_b"  # query parameter of head set B
+HEADS_B = "heads_b"  # widget key and query parameter of head set B's text
 
 DEFAULT_EXAMPLE = "pause7.flac"  # the two-sentence clip with a 7 s pause
 SOURCES = {"example": "Example", "upload": "Upload a file", "record": "Record"}
@@ -86,6 +86,7 @@ URL_FIELDS: dict[str, tuple[Callable[[str], object], object]] = {
     WINDOW: (int, 0),
     ZOOM: (_zoom, None),
     SECTION: (_choice(SECTIONS), "heads"),
+    HEADS_B: (str, "official"),  # the B box's text as typed (a preset name, "l:h" list or dump)
 }
 _RESTORED = "_url_restored"
 _PENDING = "_pending_"  # prefix: head-set text from the URL, applied once the model's shape is known
@@ -145,13 +146,12 @@ def restore_from_url() -> None:
                 continue
             st.session_state[name] = value
             st.session_state[_SHADOW + name] = value
-    for name in (HEADS_A, HEADS_B):
-        if name in params:
-            st.session_state[_PENDING + name] = params[name]
+    if HEADS_A in params:
+        st.session_state[_PENDING + HEADS_A] = params[HEADS_A]
 
 
 def pending_heads(name: str) -> str | None:
-    """Head-set text the URL gave for `name` (HEADS_A or HEADS_B), handed out once."""
+    """Head-set text the URL gave for `name` (HEADS_A), handed out once."""
     return st.session_state.pop(_PENDING + name, None)
 
 
