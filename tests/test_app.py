@@ -76,6 +76,26 @@ def test_toggling_a_head_updates_set_url_and_word_table(example_page):
     assert at.checkbox(key="head_0_1").value is False  # the grid follows presets
 
 
+def test_tuned_preset_picks_its_heads_and_aligner_and_keeps_words_out_of_the_pause(example_page):
+    from whisper_viz.tuning import TUNED_HEADS
+
+    at = example_page
+    analyses = len(at.session_state["_analyses"])
+    at.button(key="preset_tuned").click().run()
+    _no_errors(at)
+    assert _heads(at).pairs() == tuple(sorted(TUNED_HEADS["tiny.en"].heads))
+    assert at.selectbox(key="aligner").value == "tuned"  # the page re-ran whole: the view control follows
+    assert at.toggle(key="post").disabled
+    assert at.query_params["aligner"] == "tuned"
+    assert len(at.session_state["_analyses"]) == analyses  # no new model run
+    table = at.dataframe[0].value
+    gaps = np.array(table["start (s)"][1:]) - np.array(table["end (s)"][:-1])
+    assert gaps.max() > 6.5  # the 7 s pause stays empty: no word stretches into it or starts inside it
+    at.selectbox(key="aligner").set_value("reference").run()
+    _no_errors(at)
+    assert "aligner" not in at.query_params
+
+
 def test_top_k_and_pasted_dump_set_the_heads(example_page):
     at = example_page
     at.number_input(key="top_k").set_value(3)

@@ -63,6 +63,12 @@ class AlignmentPreset:
     heads: object  # anything `parse_heads` accepts; "official" = the model's own heads
     options: AlignmentOptions
     aligner: object = None  # optional (result, heads or None, options) -> words, replacing the steps below
+    heads_for: object = None  # optional (result) -> heads, when the preset's heads depend on the model
+
+    def head_set(self, result: AnalysisResult) -> HeadSet:
+        """The heads this preset aligns `result` with."""
+        heads = self.heads_for(result) if self.heads_for is not None else self.heads
+        return parse_heads(heads, result.shape, official=result.alignment_heads)
 
 
 # named head set + options combinations; other modules may add entries (e.g. a tuned preset)
@@ -158,6 +164,13 @@ def align_window(capture: WindowCapture, heads, options: AlignmentOptions | None
                            token_starts, words)
 
 
+def get_preset(name: str) -> AlignmentPreset:
+    """The preset called `name`; AlignmentError listing the known ones otherwise."""
+    if name not in PRESETS:
+        raise AlignmentError(f"unknown alignment preset {name!r}; known: {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
 def align_words(result: AnalysisResult, heads=None, *, normalization: str | None = None,
                 medfilt_width: int | None = None, postprocess: bool | None = None,
                 preset: str | None = None, options: AlignmentOptions | None = None) -> tuple[WordTiming, ...]:
@@ -167,9 +180,7 @@ def align_words(result: AnalysisResult, heads=None, *, normalization: str | None
     preset: a name in PRESETS giving heads and options; explicit arguments override it.
     """
     if preset is not None:
-        if preset not in PRESETS:
-            raise AlignmentError(f"unknown alignment preset {preset!r}; known: {', '.join(PRESETS)}")
-        base_heads, base = PRESETS[preset].heads, PRESETS[preset].options
+        base_heads, base = get_preset(preset).heads, PRESETS[preset].options
     else:
         base_heads, base = "official", AlignmentOptions()
     options = options or base

@@ -22,9 +22,11 @@ def _add_analyze_parser(subparsers) -> None:
     p.add_argument("--language", default=None, help="language code; default: detect (multilingual models)")
     p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
     p.add_argument("--text", default=None, help="transcript to align instead of recognising (forced mode)")
-    p.add_argument("--heads", default="official",
-                   help="head set for word timings: official, all, upper, none, a base85 dump, or 3:1,4:2")
-    p.add_argument("--preset", default=None, help="named alignment preset (reference, tuned); overrides --heads")
+    p.add_argument("--heads", default=None,
+                   help="head set for word timings: official, all, upper, a base85 dump, or 3:1,4:2 "
+                        "(default: the preset's heads, else official)")
+    p.add_argument("--preset", default=None, help="named alignment preset: reference (openai-whisper's) or tuned (whisper-viz's, "
+                        "with its own heads unless --heads is given)")
     p.add_argument("--json", dest="json_out", type=Path, help="write model, text, words and heads as JSON")
     p.add_argument("--npz", dest="npz_out", type=Path, help="write attention, token_ids and frame_seconds as NPZ")
     p.set_defaults(run=_run_analyze)
@@ -32,17 +34,21 @@ def _add_analyze_parser(subparsers) -> None:
 
 def _run_analyze(args) -> int:
     from . import analyze, load_model  # noqa: PLC0415 - keep `--help` fast
-    from .alignment import align_words  # noqa: PLC0415
+    from .alignment import align_words, get_preset  # noqa: PLC0415
     from .export import attention_npz, result_to_dict  # noqa: PLC0415
     from .heads import parse_heads  # noqa: PLC0415
 
     model = load_model(args.model, device=args.device)
     result = analyze(model, args.audio, language=args.language, text=args.text, task=args.task)
-    heads = parse_heads(args.heads, result.shape, official=result.alignment_heads)
-    words = result.words
-    if args.preset is not None or args.heads != "official":
-        words = align_words(result, heads=heads, preset=args.preset) if args.preset else align_words(result, heads=heads)
+    if args.heads is None and args.preset is None:  # analyze aligned with the official heads already
+        heads, words = parse_heads("official", result.shape, official=result.alignment_heads), result.words
+    elif args.heads is None:
+        heads, words = get_preset(args.preset).head_set(result), align_words(result, preset=args.preset)
+    else:
+        heads = parse_heads(args.heads, result.shape, official=result.alignment_heads)
+        words = align_words(result, heads=heads, preset=args.preset)
     record = result_to_dict(result, words, heads.mask)
+    record["preset"] = args.preset
     if args.json_out:
         args.json_out.write_text(json.dumps(record, indent=2, ensure_ascii=False))
     if args.npz_out:

@@ -158,6 +158,12 @@ def tuned_heads_for(result: AnalysisResult) -> TunedHeads | None:
     return None
 
 
+def tuned_heads(result: AnalysisResult):
+    """The heads the tuned preset uses for `result`: the search's, else the official ones."""
+    tuned = tuned_heads_for(result)
+    return tuned.heads if tuned else "official"
+
+
 def _spoken_rows(capture: WindowCapture, rows: Sequence[int]) -> list[int]:
     """The rows of a word whose tokens hold a letter or digit (all rows if none do)."""
     spoken = [r for r in rows if any(ch.isalnum() for ch in capture.tokens[r].text)]
@@ -210,7 +216,7 @@ def tuned_windows(result: AnalysisResult, heads=None, options: AlignmentOptions 
     options = options or TUNED_OPTIONS
     tuned = tuned_heads_for(result)
     if heads is None:
-        heads = tuned.heads if tuned else "official"
+        heads = tuned_heads(result)
     head_set = parse_heads(heads, result.shape, official=result.alignment_heads)
     lag_of = (tuned.lag_of() if tuned else {}) if lags is None else lags
     voiced_raw = voiced_frames(result.audio)
@@ -259,8 +265,12 @@ def align_tuned(result: AnalysisResult, heads=None, options: AlignmentOptions | 
     can be switched off for ablations.
     """
     windows = tuned_windows(result, heads, options, lags=lags, drop_silence=drop_silence)
-    words = [w for window in windows for w in window.words]
-    return tuple(_voiced_edges(words, result.audio) if trim_edges else words)
+    return tuned_words(windows, result.audio) if trim_edges else tuple(w for t in windows for w in t.words)
+
+
+def tuned_words(windows: Sequence[TunedWindow], audio: np.ndarray) -> tuple[WordTiming, ...]:
+    """Step 4 (module docstring): the words of `windows` with edges trimmed to voiced audio."""
+    return tuple(_voiced_edges([w for window in windows for w in window.words], audio))
 
 
 def _voiced_edges(words: list[WordTiming], audio: np.ndarray) -> list[WordTiming]:
@@ -280,7 +290,7 @@ def _voiced_edges(words: list[WordTiming], audio: np.ndarray) -> list[WordTiming
     return out
 
 
-PRESETS["tuned"] = AlignmentPreset("official", TUNED_OPTIONS, aligner=align_tuned)
+PRESETS["tuned"] = AlignmentPreset("official", TUNED_OPTIONS, aligner=align_tuned, heads_for=tuned_heads)
 
 
 # --- word-boundary accuracy against exact references ----------------------------------------------

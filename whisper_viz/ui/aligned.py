@@ -19,8 +19,9 @@ from ..alignment import AlignmentOptions, WindowAlignment, align_window, align_w
 from ..figures import THUMB_COLUMNS, THUMB_ROWS, downsample, mosaic_png
 from ..heads import HeadSet
 from ..references import ReferenceWord
-from ..results import AnalysisResult, WordTiming
+from ..results import SECONDS_PER_ENCODER_FRAME, AnalysisResult, WordTiming
 from ..scoring import HeadScores, SetScore, score_head_set, score_heads
+from ..tuning import tuned_windows, tuned_words
 from .state import ViewOptions
 
 MEMO_ENTRIES = 24  # aligned views kept per analysis (head sets x view options)
@@ -72,13 +73,34 @@ def aligned_view(result: AnalysisResult, heads: HeadSet, options: ViewOptions) -
 def _align(result: AnalysisResult, heads: HeadSet, options: ViewOptions) -> AlignedView:
     started = time.perf_counter()
     capture = result.windows[options.window]
-    words = align_words(result, heads, options=options.alignment)
-    window = align_window(capture, heads, options.alignment, official=result.alignment_heads)
+    if options.aligner == "tuned":
+        words, window = _align_tuned(result, heads, options)
+    else:
+        words = align_words(result, heads, options=options.alignment)
+        window = align_window(capture, heads, options.alignment, official=result.alignment_heads)
     if options.display == options.alignment:
         matrix = window.matrix
     else:
         matrix = head_matrices(capture, heads, options.display).mean(axis=0)  # (tokens, frames)
     return AlignedView(heads, options, words, window, matrix, time.perf_counter() - started)
+
+
+def _align_tuned(result: AnalysisResult, heads: HeadSet,
+                 options: ViewOptions) -> tuple[tuple[WordTiming, ...], WindowAlignment]:
+    """The tuned preset's steps with these heads; the shown window's silence-aware path and lag-shifted matrix."""
+    windows = tuned_windows(result, heads, options.alignment)
+    words = tuned_words(windows, result.audio)
+    shown = next((w for w in windows if w.window == options.window), None)
+    if shown is None:  # no words in this window: the reference path over its (end-of-text) rows
+        return words, align_window(result.windows[options.window], heads, options.alignment,
+                                   official=result.alignment_heads)
+    rows = result.windows[options.window].attention.shape[2]
+    token_starts = np.full(rows, np.nan)  # rows the tuned path skips (punctuation) have no start
+    first_steps = np.flatnonzero(np.diff(shown.text_indices, prepend=-1) != 0)
+    token_starts[shown.text_indices[first_steps]] = shown.time_indices[first_steps] * SECONDS_PER_ENCODER_FRAME
+    window_words = tuple(w for w in words if w.window == options.window)
+    return words, WindowAlignment(shown.window, shown.offset, heads, options.alignment, shown.matrix,
+                                  shown.text_indices, shown.time_indices, token_starts, window_words)
 
 
 @dataclass(frozen=True, eq=False)

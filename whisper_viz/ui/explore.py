@@ -68,7 +68,7 @@ def _summary(result: AnalysisResult, audio_name: str) -> None:
 
 def _view_controls(result: AnalysisResult) -> state.ViewOptions:
     """View, normalization, filter, window and zoom widgets; returns the options they hold."""
-    columns = st.columns([4, 2, 2, 2, 2])
+    columns = st.columns([4, 2, 2, 2, 2, 2])
     state.remember(state.VIEW, "filtered")
     columns[0].segmented_control("Matrix", list(state.VIEWS), format_func=state.VIEWS.get, key=state.VIEW,
                                  required=True, help="Raw softmax of the selected heads; normalized across tokens; "
@@ -78,14 +78,20 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
                          help="How each frame is normalized across tokens before the heads are averaged.")
     state.remember(state.MEDFILT, state.DEFAULT_MEDFILT)
     columns[2].select_slider("Median filter (frames)", state.MEDFILT_CHOICES, key=state.MEDFILT)
+    state.remember(state.ALIGNER, "reference")
+    columns[3].selectbox("Aligner", list(state.ALIGNERS), format_func=state.ALIGNERS.get, key=state.ALIGNER,
+                         help="Reference DTW: openai-whisper's steps. whisper-viz tuned: each head's lag "
+                              "removed, DTW over voiced frames only (a word cannot swallow a pause), word "
+                              "edges trimmed to voiced audio; the 'Tuned' head preset picks its heads.")
     state.remember(state.POSTPROCESS, True)
-    columns[3].toggle("Word heuristics", key=state.POSTPROCESS,
-                      help="openai-whisper's word-duration and pause rules; off shows the raw DTW boundaries.")
+    columns[4].toggle("Word heuristics", key=state.POSTPROCESS, disabled=st.session_state[state.ALIGNER] == "tuned",
+                      help="openai-whisper's word-duration and pause rules; off shows the raw DTW boundaries "
+                           "(the tuned aligner has its own pause handling).")
     state.remember(state.WINDOW, 0)
     if st.session_state[state.WINDOW] >= len(result.windows):
         st.session_state[state.WINDOW] = 0
     window_labels = {w.index: f"{w.offset:.0f}–{w.offset + w.duration:.0f} s" for w in result.windows}
-    columns[4].selectbox("Window", list(window_labels), format_func=window_labels.get, key=state.WINDOW,
+    columns[5].selectbox("Window", list(window_labels), format_func=window_labels.get, key=state.WINDOW,
                          disabled=len(result.windows) == 1, on_change=lambda: st.session_state.pop(state.ZOOM, None))
     capture = result.windows[st.session_state[state.WINDOW]]
     start, end = state.zoom_bounds(capture.offset, capture.duration)
@@ -95,7 +101,8 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
         st.session_state[state.ZOOM] = (start, end)
     if end - start > ZOOM_STEP_SECONDS:
         st.slider("Zoom (seconds)", min_value=start, max_value=end, step=ZOOM_STEP_SECONDS, key=state.ZOOM)
-    for key in (state.VIEW, state.NORMALIZATION, state.MEDFILT, state.POSTPROCESS, state.WINDOW, state.ZOOM):
+    for key in (state.VIEW, state.NORMALIZATION, state.MEDFILT, state.ALIGNER, state.POSTPROCESS, state.WINDOW,
+                state.ZOOM):
         state.keep(key)
     return state.view_options((start, end))
 
@@ -103,6 +110,8 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
 @st.fragment
 def heads_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
     """Heatmap, word table, mosaic and head controls of set A: reruns alone on every toggle."""
+    if headgrid.needs_full_rerun():  # a preset changed a view option drawn outside this fragment
+        st.rerun(scope="app")
     heads_a = headgrid.current(result)
     scores = head_scores(result, options.alignment)
     thumbs = thumbnails(result, options.window, options.display)

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ..alignment import PRESETS
 from ..errors import HeadSetError
 from ..figures import clicked_head, head_mosaic
 from ..heads import HeadSet, parse_heads
@@ -24,7 +25,10 @@ MOSAIC_KEY = "mosaic"
 PASTE_KEY = "paste_heads"
 TOP_K_KEY = "top_k"
 DEFAULT_TOP_K = 6
-PRESET_LABELS = {"official": "Official", "all": "All", "upper": "Upper half", "none": "None"}
+PRESET_LABELS = {"official": "Official", "all": "All", "upper": "Upper half", "none": "None", "tuned": "Tuned"}
+PRESET_HELP = {"tuned": "whisper-viz tuned: the heads found on the accuracy benchmark's training clips, "
+                        "aligned with the tuned aligner"}
+_FULL_RERUN = "_heads_full_rerun"
 
 
 def checkbox_key(layer: int, head: int) -> str:
@@ -89,8 +93,20 @@ def _on_mosaic_click() -> None:
         _set_a(st.session_state[HEADS_KEY].toggle(*pair))
 
 
-def _on_preset(name: str, official: np.ndarray) -> None:
+def _on_preset(name: str, result: AnalysisResult) -> None:
+    if name in PRESETS:  # a named alignment preset: its heads and its aligner
+        _set_a(PRESETS[name].head_set(result))
+        if st.session_state.get(state.ALIGNER) != name:
+            state.choose(state.ALIGNER, name)
+            st.session_state[_FULL_RERUN] = True
+        return
+    official = result.alignment_heads
     _set_a(parse_heads(name, official.shape, official=official))
+
+
+def needs_full_rerun() -> bool:
+    """True once after a preset changed a view option (the aligner) that the whole page must redraw."""
+    return bool(st.session_state.pop(_FULL_RERUN, False))
 
 
 def _on_top_k(scores: HeadScores) -> None:
@@ -113,8 +129,8 @@ def presets(result: AnalysisResult, scores: HeadScores) -> None:
     official = result.alignment_heads
     columns = st.columns(len(PRESET_LABELS))
     for column, (name, label) in zip(columns, PRESET_LABELS.items()):
-        column.button(label, key=f"preset_{name}", on_click=_on_preset, args=(name, official),
-                      width="stretch")
+        column.button(label, key=f"preset_{name}", on_click=_on_preset, args=(name, result),
+                      help=PRESET_HELP.get(name), width="stretch")
     left, right = st.columns([1, 1], vertical_alignment="bottom")
     n_heads = int(scores.score.size)
     state.remember(TOP_K_KEY, min(DEFAULT_TOP_K, n_heads))

@@ -28,6 +28,7 @@ VIEW = "view"  # key of VIEWS
 NORMALIZATION = "norm"
 MEDFILT = "medfilt"  # median filter width, frames
 POSTPROCESS = "post"  # openai-whisper's word-duration heuristics on or off
+ALIGNER = "aligner"  # key of ALIGNERS: how the DTW path and word times are found
 WINDOW = "window"  # index of the 30 s window shown
 ZOOM = "zoom"  # (start, end) seconds shown in the heatmap
 SECTION = "section"  # key of SECTIONS
@@ -40,6 +41,7 @@ LOCAL_MODEL = "local path…"
 DEVICES = {"auto": "Auto", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 VIEWS = {"raw": "Raw softmax", "normalized": "Normalized", "filtered": "Filtered"}
 SECTIONS = {"heads": "Heads", "compare": "A/B compare", "export": "Export"}
+ALIGNERS = {"reference": "Reference DTW", "tuned": "whisper-viz tuned"}
 DEFAULT_MEDFILT = 7  # frames, openai-whisper's width
 MEDFILT_CHOICES = (1, 3, 5, 7, 9, 11, 15)
 
@@ -83,6 +85,7 @@ URL_FIELDS: dict[str, tuple[Callable[[str], object], object]] = {
     NORMALIZATION: (_choice(NORMALIZATIONS), "reference"),
     MEDFILT: (_medfilt, DEFAULT_MEDFILT),
     POSTPROCESS: (_flag, True),
+    ALIGNER: (_choice(ALIGNERS), "reference"),
     WINDOW: (int, 0),
     ZOOM: (_zoom, None),
     SECTION: (_choice(SECTIONS), "heads"),
@@ -100,7 +103,8 @@ class ViewOptions:
     view: str  # key of VIEWS: which matrix the heatmap shows
     normalization: str  # one of alignment.NORMALIZATIONS
     medfilt_width: int  # frames (odd)
-    postprocess: bool  # word-duration heuristics
+    postprocess: bool  # word-duration heuristics (reference aligner only)
+    aligner: str  # key of ALIGNERS
     window: int  # index of the 30 s window shown
     zoom: tuple[float, float] | None  # seconds shown, None = the whole window
 
@@ -117,6 +121,12 @@ class ViewOptions:
         if self.view == "normalized":
             return AlignmentOptions(self.normalization, 1, self.postprocess)
         return self.alignment
+
+
+def choose(key: str, value) -> None:
+    """Set widget `key` from a callback, also for runs in which the widget is not drawn."""
+    st.session_state[key] = value
+    st.session_state[_SHADOW + key] = value
 
 
 def remember(key: str, default=None) -> None:
@@ -186,5 +196,6 @@ def view_options(bounds: tuple[float, float]) -> ViewOptions:
         zoom = None  # the whole window
     return ViewOptions(st.session_state.get(VIEW, "filtered"), st.session_state.get(NORMALIZATION, "reference"),
                        int(st.session_state.get(MEDFILT, DEFAULT_MEDFILT)),
-                       bool(st.session_state.get(POSTPROCESS, True)), int(st.session_state.get(WINDOW, 0)),
+                       bool(st.session_state.get(POSTPROCESS, True)), st.session_state.get(ALIGNER, "reference"),
+                       int(st.session_state.get(WINDOW, 0)),
                        None if zoom is None else tuple(zoom))
