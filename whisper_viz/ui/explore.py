@@ -68,7 +68,7 @@ def _summary(result: AnalysisResult, audio_name: str) -> None:
 
 def _view_controls(result: AnalysisResult) -> state.ViewOptions:
     """View, normalization, filter, window and zoom widgets; returns the options they hold."""
-    columns = st.columns([4, 2, 2, 2, 2, 2])
+    columns = st.columns([4, 2, 2, 2.4, 2], vertical_alignment="bottom")
     state.remember(state.VIEW, "filtered")
     columns[0].segmented_control("Matrix", list(state.VIEWS), format_func=state.VIEWS.get, key=state.VIEW,
                                  required=True, help="Raw softmax of the selected heads; normalized across tokens; "
@@ -91,8 +91,9 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
     if st.session_state[state.WINDOW] >= len(result.windows):
         st.session_state[state.WINDOW] = 0
     window_labels = {w.index: f"{w.offset:.0f}–{w.offset + w.duration:.0f} s" for w in result.windows}
-    columns[5].selectbox("Window", list(window_labels), format_func=window_labels.get, key=state.WINDOW,
-                         disabled=len(result.windows) == 1, on_change=lambda: st.session_state.pop(state.ZOOM, None))
+    window_column, zoom_column = st.columns([1, 5], vertical_alignment="bottom")
+    window_column.selectbox("Window", list(window_labels), format_func=window_labels.get, key=state.WINDOW,
+                            disabled=len(result.windows) == 1, on_change=lambda: st.session_state.pop(state.ZOOM, None))
     capture = result.windows[st.session_state[state.WINDOW]]
     start, end = state.zoom_bounds(capture.offset, capture.duration)
     state.remember(state.ZOOM)
@@ -100,7 +101,7 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
     if not zoom or not (start <= zoom[0] < zoom[1] <= end):
         st.session_state[state.ZOOM] = (start, end)
     if end - start > ZOOM_STEP_SECONDS:
-        st.slider("Zoom (seconds)", min_value=start, max_value=end, step=ZOOM_STEP_SECONDS, key=state.ZOOM)
+        zoom_column.slider("Zoom (seconds)", min_value=start, max_value=end, step=ZOOM_STEP_SECONDS, key=state.ZOOM)
     for key in (state.VIEW, state.NORMALIZATION, state.MEDFILT, state.ALIGNER, state.POSTPROCESS, state.WINDOW,
                 state.ZOOM):
         state.keep(key)

@@ -25,8 +25,10 @@ MOSAIC_KEY = "mosaic"
 PASTE_KEY = "paste_heads"
 TOP_K_KEY = "top_k"
 DEFAULT_TOP_K = 6
-PRESET_LABELS = {"official": "Official", "all": "All", "upper": "Upper half", "none": "None", "tuned": "Tuned"}
-PRESET_HELP = {"tuned": "whisper-viz tuned: the heads found on the accuracy benchmark's training clips, "
+PRESET_LABELS = {"official": "Official", "all": "All", "upper": "Upper", "none": "None", "tuned": "Tuned"}
+PRESET_HELP = {"official": "The model's alignment heads (openai-whisper's)",
+               "upper": "Every head of the upper half of the layers (openai-whisper's default)",
+               "tuned": "whisper-viz tuned: the heads found on the accuracy benchmark's training clips, "
                         "aligned with the tuned aligner"}
 _FULL_RERUN = "_heads_full_rerun"
 
