@@ -33,6 +33,8 @@ ROW_HEIGHT_PX = 14  # heatmap height per token row, within the bounds below
 MIN_HEATMAP_HEIGHT_PX = 320
 MAX_HEATMAP_HEIGHT_PX = 1000
 MIN_LABEL_PX = 11  # token labels closer than this are thinned out (hover still names every row)
+LABEL_CHAR_PX = 7  # width of one character of a tick label (12 px font), for margins fixed in advance
+MAX_LABEL_MARGIN_PX = 160
 THUMB_HEIGHT_PX = 56  # height of one thumbnail in the mosaic
 THUMB_LABEL_PX = 18  # room under each thumbnail for its "layer:head · score" label
 RASTER_ROW_PX = 8  # pixels per token row in `matrix_png`
@@ -106,10 +108,11 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
     layout = dict(
         title=dict(text=title) if title else None, height=height, showlegend=False,
-        margin=dict(l=10, r=10, t=40 if title else 10, b=40),
-        xaxis=dict(title=dict(text="time (s)"), automargin=True, range=[offset + first * SECONDS_PER_ENCODER_FRAME,
+        # fixed margins: automargin measures every label and redraws the figure, on every head toggle
+        margin=dict(l=label_margin([t.text for t in tokens][::step]), r=10, t=40 if title else 10, b=50),
+        xaxis=dict(title=dict(text="time (s)"), range=[offset + first * SECONDS_PER_ENCODER_FRAME,
                                                         offset + last * SECONDS_PER_ENCODER_FRAME], showgrid=False),
-        yaxis=dict(type="category", automargin=True, tickmode="array", tickvals=labels[::step],
+        yaxis=dict(type="category", tickmode="array", tickvals=labels[::step],
                    ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False),
         yaxis2=dict(overlaying="y", range=[len(tokens) - 0.5, -0.5], visible=False, fixedrange=False,
                     matches=None))
@@ -120,6 +123,12 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     """A Figure from plain dicts without plotly's per-property validation (over 100 ms a figure);
     tests/test_figures.py validates every figure kind instead."""
     return go.Figure(dict(data=traces, layout=layout), _validate=False)
+
+
+def label_margin(labels: Sequence[str]) -> int:
+    """Left margin in CSS pixels that fits the longest of `labels` as y-axis ticks."""
+    longest = max((len(label.strip()) for label in labels), default=0)
+    return int(min(MAX_LABEL_MARGIN_PX, 16 + LABEL_CHAR_PX * longest))
 
 
 def heatmap_height(n_tokens: int) -> int:
