@@ -146,3 +146,10 @@ def test_numba_cache_dir_moves_to_user_cache_when_package_is_read_only(monkeypat
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
     dtw_module._ensure_numba_cache_dir()  # a user's own setting wins
     assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"
+
+
+def test_dtw_with_gaps_checks_its_inputs():
+    from whisper_viz.dtw import dtw_with_gaps
+
+    with pytest.raises(AlignmentError, match="one penalty per column"):
+        dtw_with_gaps(np.zeros((3, 10)), np.zeros(9))

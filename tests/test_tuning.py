@@ -8,7 +8,8 @@ import pytest
 from whisper_viz.alignment import PRESETS, align_words
 from whisper_viz.dtw import dtw_numba
 from whisper_viz.experiments import SilenceOptions, run_silence_experiment
-from whisper_viz.tuning import (GAP_PENALTY, TUNED_HEADS, _dtw_with_gaps, align_tuned, load_split, search,
+from whisper_viz.dtw import dtw_with_gaps
+from whisper_viz.tuning import (GAP_PENALTY, TUNED_HEADS, align_tuned, load_split, search,
                                 tuned_heads_for, tuned_windows, voiced_frames)
 
 TRAIN = Path(__file__).resolve().parents[1] / "bench" / "accuracy" / "data" / "train"
@@ -71,14 +72,14 @@ def test_voiced_frames_follow_the_energy():
 def test_gap_dtw_equals_reference_dtw_without_penalties_and_respects_gaps():
     rng = np.random.default_rng(1)
     cost = rng.random((6, 40))
-    rows, cols = _dtw_with_gaps(cost, np.zeros(40))
+    rows, cols = dtw_with_gaps(cost, np.zeros(40))
     expected = dtw_numba(cost)
     assert np.array_equal(rows, expected[0]) and np.array_equal(cols, expected[1])
     cost = np.ones((3, 10))
     cost[0, :] = 0.0  # row 0 would like every column...
     penalty = np.zeros(10)
     penalty[5] = GAP_PENALTY  # ...but may not stay on one row from column 4 into column 5
-    rows, cols = _dtw_with_gaps(cost, penalty)
+    rows, cols = dtw_with_gaps(cost, penalty)
     assert not any(r0 == r1 and c1 == 5 for r0, r1, c1 in zip(rows, rows[1:], cols[1:]))
 
 

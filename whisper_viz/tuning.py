@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import numba
 import numpy as np
 
 from .alignment import PRESETS, AlignmentOptions, AlignmentPreset, align_window, head_matrices
 from .audio import SAMPLE_RATE
+from .dtw import dtw_with_gaps
 from .heads import HeadSet, parse_heads
 from .references import ReferenceWord, match_words
 from .results import SECONDS_PER_ENCODER_FRAME, AnalysisResult, WindowCapture, WordTiming
@@ -48,7 +48,6 @@ MAX_LAG_FRAMES = 10  # heads whose own lag is larger (200 ms) fail when silence 
 SEARCH_PAUSES = (2.0, 7.0, 13.0)  # seconds of silence inserted into train clips for the search
 WITHIN_SECONDS = (0.020, 0.050, 0.100)  # tolerances reported as shares of boundaries
 PAUSE_LIMIT_SECONDS = 0.5  # the goal: no word after a long pause further off than this
-STEP_DIAGONAL, STEP_UP, STEP_LEFT = 0, 1, 2  # DTW trace codes, as in dtw.py
 
 
 @dataclass(frozen=True)
@@ -106,43 +105,6 @@ def _shift(matrix: np.ndarray, lag: int) -> np.ndarray:
     return matrix[..., index]
 
 
-@numba.njit(cache=True)
-def _dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DTW of float64 cost (tokens, columns) where staying on a token into column j costs
-    left_penalty[j] more (except on the last row, end-of-text, which takes whatever audio follows the
-    transcript). Steps and tie-breaks as in dtw.py. Returns (rows, columns) of the path."""
-    n_rows, n_cols = cost.shape
-    total = np.full((n_rows + 1, n_cols + 1), np.inf)
-    trace = np.full((n_rows + 1, n_cols + 1), STEP_LEFT, np.int8)
-    trace[:, 0] = STEP_UP
-    total[0, 0] = 0.0
-    for i in range(1, n_rows + 1):
-        for j in range(1, n_cols + 1):
-            stay = left_penalty[j - 1] if i < n_rows else 0.0  # the last row (end-of-text) may span gaps
-            c0, c1, c2 = total[i - 1, j - 1], total[i - 1, j], total[i, j - 1] + stay
-            if c0 < c1 and c0 < c2:
-                c, t = c0, STEP_DIAGONAL
-            elif c1 < c0 and c1 < c2:
-                c, t = c1, STEP_UP
-            else:
-                c, t = c2, STEP_LEFT
-            total[i, j] = cost[i - 1, j - 1] + c
-            trace[i, j] = t
-    rows, cols = np.empty(n_rows + n_cols, np.int64), np.empty(n_rows + n_cols, np.int64)
-    i, j, n = n_rows, n_cols, 0
-    while i > 0 and j > 0:
-        rows[n], cols[n] = i - 1, j - 1
-        n += 1
-        step = trace[i, j]
-        if step == STEP_DIAGONAL:
-            i, j = i - 1, j - 1
-        elif step == STEP_UP:
-            i -= 1
-        else:
-            j -= 1
-    return rows[:n][::-1].copy(), cols[:n][::-1].copy()
-
-
 # --- the tuned aligner ---------------------------------------------------------------------------
 def tuned_heads_for(result: AnalysisResult) -> TunedHeads | None:
     """The search's heads for the model behind `result` (by name, else by its official heads)."""
@@ -184,7 +146,7 @@ def _silence_aware_path(cost: np.ndarray, columns: np.ndarray, speech: np.ndarra
     stretch = np.cumsum(gap_before)  # (columns,) index of the stretch of speech each column is in
     barred = np.zeros_like(cost)
     for _ in range(MAX_REPAIRS + 1):
-        path_rows, path_columns = _dtw_with_gaps(cost + barred, np.where(gap_before, GAP_PENALTY, 0.0))
+        path_rows, path_columns = dtw_with_gaps(cost + barred, np.where(gap_before, GAP_PENALTY, 0.0))
         misplaced = []
         for g in groups:
             on = np.unique(path_columns[np.isin(path_rows, g)])
