@@ -8,7 +8,7 @@ import soundfile as sf
 
 from whisper_viz.references import ReferenceWord
 from whisper_viz.results import WordTiming
-from whisper_viz.tuning import WITHIN_SECONDS, boundary_errors, load_split, score_words, summarize_errors
+from whisper_viz.boundary_accuracy import WITHIN_SECONDS, boundary_errors, load_split, score_words, summarize_errors
 
 DATA = Path(__file__).resolve().parents[1] / "bench" / "accuracy" / "data"
 REFERENCE = (ReferenceWord("The", 0.50, 0.70), ReferenceWord("old", 0.80, 1.10), ReferenceWord("man.", 1.10, 1.60))

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-import whisper
 from whisper.model import ModelDimensions as OpenAIDims
 from whisper.model import Whisper as OpenAIWhisper
 from whisper.model import disable_sdpa

@@ -9,8 +9,9 @@ from whisper_viz.alignment import PRESETS, align_words
 from whisper_viz.dtw import dtw_numba
 from whisper_viz.experiments import SilenceOptions, run_silence_experiment
 from whisper_viz.dtw import dtw_with_gaps
-from whisper_viz.tuning import (GAP_PENALTY, TUNED_HEADS, align_tuned, load_split, search,
-                                tuned_heads_for, tuned_windows, voiced_frames)
+from whisper_viz.boundary_accuracy import load_split
+from whisper_viz.tuning import GAP_PENALTY, TUNED_HEADS, align_tuned, tuned_heads_for, tuned_windows, voiced_frames
+from whisper_viz.tuning_search import search
 
 TRAIN = Path(__file__).resolve().parents[1] / "bench" / "accuracy" / "data" / "train"
 PAUSE7_SECOND_SENTENCE = 8.85  # s: end of "here?" (trimmed espeak speech) + 7.0 s of digital silence

@@ -1,4 +1,4 @@
-"""The "tuned" alignment preset, the word-boundary metrics it was chosen by, and the search that chose it.
+"""The "tuned" alignment preset (its metrics: boundary_accuracy.py; the search that chose it: tuning_search.py).
 
 What "tuned" changes against the reference (openai-whisper's) alignment; every choice was made on
 the TRAIN split of bench/accuracy (plus silence inserted into it), never on the test split:
@@ -16,10 +16,7 @@ the TRAIN split of bench/accuracy (plus silence inserted into it), never on the 
 
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -28,7 +25,6 @@ from .alignment import PRESETS, AlignmentOptions, AlignmentPreset, align_window,
 from .audio import SAMPLE_RATE
 from .dtw import dtw_with_gaps
 from .heads import HeadSet, parse_heads
-from .references import ReferenceWord, match_words
 from .results import SECONDS_PER_ENCODER_FRAME, AnalysisResult, WindowCapture, WordTiming
 
 SAMPLES_PER_FRAME = 320  # one encoder frame (20 ms) at 16 kHz
@@ -44,10 +40,6 @@ MAX_REPAIRS = 3  # times a path is re-found to move words that landed on no voic
 PAUSE_FRAMES = 25  # a gap of more dropped frames (0.5 s) is a long pause
 MIN_SPOKEN_FRAMES = 10  # a word squeezed before a long pause on fewer voiced frames (200 ms) is moved past it
 MIN_WORD_SECONDS = 0.01  # shortest word the edge trimming leaves
-MAX_LAG_FRAMES = 10  # heads whose own lag is larger (200 ms) fail when silence is inserted
-SEARCH_PAUSES = (2.0, 7.0, 13.0)  # seconds of silence inserted into train clips for the search
-WITHIN_SECONDS = (0.020, 0.050, 0.100)  # tolerances reported as shares of boundaries
-PAUSE_LIMIT_SECONDS = 0.5  # the goal: no word after a long pause further off than this
 
 
 @dataclass(frozen=True)
@@ -62,7 +54,7 @@ class TunedHeads:
         return dict(zip(self.heads, self.lags))
 
 
-# written by `python -m whisper_viz.tuning --model NAME` on bench/accuracy/data/train
+# written by `python -m whisper_viz.tuning_search --model NAME` on bench/accuracy/data/train
 TUNED_HEADS: dict[str, TunedHeads] = {
     "tiny.en": TunedHeads(official="ABzY8000000s~`U00Bk>$p{7v037`oCl~+#00",
                           heads=((3, 2), (2, 5), (3, 3), (3, 4), (2, 1), (3, 5), (2, 0), (3, 0), (3, 1), (1, 5), (0, 3)),
@@ -253,165 +245,3 @@ def _voiced_edges(words: list[WordTiming], audio: np.ndarray) -> list[WordTiming
 
 
 PRESETS["tuned"] = AlignmentPreset("official", TUNED_OPTIONS, aligner=align_tuned, heads_for=tuned_heads)
-
-
-# --- word-boundary accuracy against exact references ----------------------------------------------
-@dataclass(frozen=True)
-class BoundaryAccuracy:
-    """Errors of predicted word starts and ends against references, over all scored words."""
-
-    words: int  # reference words matched to a predicted word and scored
-    reference_words: int  # reference words in all
-    start_mae: float  # seconds, mean |predicted start - true start|
-    end_mae: float  # seconds
-    within: tuple[float, ...]  # share of boundaries (starts and ends) within each of WITHIN_SECONDS
-    pause_max_error: float  # seconds: worst start or end error of a word after a long pause (0 if none)
-    pause_words: int  # words after a long pause that were scored
-
-    @property
-    def mae(self) -> float:
-        """Mean absolute error over starts and ends together (seconds)."""
-        return (self.start_mae + self.end_mae) / 2
-
-    @property
-    def coverage(self) -> float:
-        return self.words / self.reference_words if self.reference_words else 0.0
-
-
-def boundary_errors(predicted: Sequence, reference: Sequence[ReferenceWord],
-                    after_pause: Sequence[bool] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """float64 (matched, 2): (start, end) of predicted - true in seconds for words matched by
-    `references.match_words`, and bool (matched,): whether each one follows a long pause."""
-    predicted = list(predicted)
-    pairs = match_words(predicted, reference)
-    errors = np.array([[predicted[i].start - reference[j].start, predicted[i].end - reference[j].end]
-                       for i, j in pairs], np.float64).reshape(-1, 2)  # (matched, start/end)
-    flags = np.array([bool(after_pause[j]) if after_pause else False for _, j in pairs], bool)
-    return errors, flags
-
-
-def summarize_errors(errors: Sequence[np.ndarray], after_pause: Sequence[np.ndarray],
-                     reference_words: int) -> BoundaryAccuracy:
-    """Pool per-clip `boundary_errors` into one BoundaryAccuracy."""
-    e = np.concatenate([np.reshape(x, (-1, 2)) for x in errors]) if len(errors) else np.zeros((0, 2))
-    flags = np.concatenate([np.asarray(x, bool) for x in after_pause]) if len(after_pause) else np.zeros(0, bool)
-    if not len(e):
-        nan = float("nan")
-        return BoundaryAccuracy(0, reference_words, nan, nan, tuple(nan for _ in WITHIN_SECONDS), 0.0, 0)
-    size = np.abs(e)  # (words, start/end)
-    within = tuple(float((size <= tol + 1e-9).mean()) for tol in WITHIN_SECONDS)
-    pause = size[flags]
-    return BoundaryAccuracy(len(e), reference_words, float(size[:, 0].mean()), float(size[:, 1].mean()), within,
-                            float(pause.max()) if pause.size else 0.0, int(flags.sum()))
-
-
-def score_words(predicted: Sequence, reference: Sequence[ReferenceWord],
-                after_pause: Sequence[bool] = ()) -> BoundaryAccuracy:
-    """BoundaryAccuracy of one clip's predicted words (objects with word, start, end)."""
-    errors, flags = boundary_errors(predicted, reference, after_pause)
-    return summarize_errors([errors], [flags], len(reference))
-
-
-# --- the benchmark dataset -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class BenchmarkClip:
-    id: str
-    path: Path  # 16 kHz FLAC
-    text: str  # the transcript, for forced alignment
-    words: tuple[ReferenceWord, ...]  # true voiced spans, seconds
-    after_pause: tuple[bool, ...]  # per word: True when a long pause comes before it
-    pause: float | None  # seconds of the long pause between its sentences, None if it has none
-
-
-def load_split(folder: str | Path) -> tuple[BenchmarkClip, ...]:
-    """Read a split written by bench/accuracy/make_dataset.py (manifest.json + FLAC files)."""
-    folder = Path(folder)
-    clips = []
-    for c in json.loads((folder / "manifest.json").read_text())["clips"]:
-        pause = c.get("pause_seconds")
-        words = tuple(ReferenceWord(w["word"], float(w["start"]), float(w["end"])) for w in c["words"])
-        flags = tuple(bool(pause) and w["sentence"] > 0 for w in c["words"])
-        clips.append(BenchmarkClip(c["id"], folder / c["file"], c["text"], words, flags, pause))
-    return tuple(clips)
-
-
-def evaluate(align, results: Sequence[AnalysisResult], clips: Sequence[BenchmarkClip]) -> BoundaryAccuracy:
-    """Pool the accuracy of `align(result) -> words` over clips (results in the same order)."""
-    scored = [boundary_errors(align(r), c.words, c.after_pause) for r, c in zip(results, clips)]
-    return summarize_errors([e for e, _ in scored], [f for _, f in scored], sum(len(c.words) for c in clips))
-
-
-# --- the search (train split only) ---------------------------------------------------------------
-def head_stats(results: Sequence[AnalysisResult], clips: Sequence[BenchmarkClip]) -> dict[tuple[int, int], tuple[int, float]]:
-    """(layer, head) -> (lag in frames, spread in seconds) of aligning with that head alone (no lag,
-    no edge trimming): the median signed boundary error, and the mean distance from that median."""
-    n_layers, n_heads = results[0].shape
-    stats = {}
-    for pair in ((layer, head) for layer in range(n_layers) for head in range(n_heads)):
-        errors = np.concatenate([boundary_errors(align_tuned(r, [pair], lags={}, trim_edges=False), c.words)[0]
-                                 for r, c in zip(results, clips)])
-        median = float(np.median(errors))
-        stats[pair] = (int(round(median / SECONDS_PER_ENCODER_FRAME)), float(np.abs(errors - median).mean()))
-    return stats
-
-
-def silence_variants(model, clips: Sequence[BenchmarkClip], pauses: Sequence[float] = SEARCH_PAUSES) -> list:
-    """Train clips with silence inserted at a true word gap (after word 1 or 3, alternating), analysed
-    in forced mode: [(result, shifted reference words, after-pause flags)]."""
-    from .analysis import analyze  # noqa: PLC0415
-    from .audio import load_audio  # noqa: PLC0415
-    from .experiments import insert_silence  # noqa: PLC0415
-
-    language = "en" if model.is_multilingual else None
-    variants = []
-    for i, clip in enumerate(c for c in clips if not c.pause and len(c.words) > 3):
-        after = 1 if i % 2 == 0 else 3
-        point = (clip.words[after - 1].end + clip.words[after].start) / 2
-        audio = load_audio(clip.path)
-        for pause in pauses:
-            result = analyze(model, insert_silence(audio, point, pause), language=language, text=clip.text)
-            moved = tuple(ReferenceWord(w.word, w.start + pause * (k >= after), w.end + pause * (k >= after))
-                          for k, w in enumerate(clip.words))
-            variants.append((result, moved, tuple(k >= after for k in range(len(moved)))))
-    return variants
-
-
-def search(results: Sequence[AnalysisResult], clips: Sequence[BenchmarkClip], variants: Sequence = (),
-           log=print) -> TunedHeads:
-    """Heads with |lag| <= MAX_LAG_FRAMES, lowest spread first; keep the k best by the pooled MAE over
-    `clips` and the silence `variants` (train data only), averaged with its neighbours k - 1 and k + 1."""
-    stats = head_stats(results, clips)
-    pool = sorted((p for p, (lag, _) in stats.items() if abs(lag) <= MAX_LAG_FRAMES), key=lambda p: stats[p][1])
-    lags = {p: lag for p, (lag, _) in stats.items()}
-    data = [(r, c.words, c.after_pause) for r, c in zip(results, clips)] + list(variants)
-    maes = []
-    for k in range(1, len(pool) + 1):
-        scored = [boundary_errors(align_tuned(r, pool[:k], lags=lags), words, flags) for r, words, flags in data]
-        accuracy = summarize_errors([e for e, _ in scored], [f for _, f in scored], 0)
-        log(f"{k} heads: MAE {accuracy.mae * 1000:.1f} ms, worst after a pause {accuracy.pause_max_error:.2f} s")
-        maes.append(accuracy.mae)
-    # the k whose neighbours (k - 1, k + 1) also do well: a set one head away from failing is not kept
-    smoothed = [np.mean(maes[max(0, i - 1): i + 2]) for i in range(len(maes))]
-    best_k = int(np.argmin(smoothed)) + 1
-    official = HeadSet(results[0].alignment_heads).to_dump().decode("ascii")
-    return TunedHeads(official, tuple(pool[:best_k]), tuple(lags[p] for p in pool[:best_k]))
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Search the tuned heads of a model on the benchmark's TRAIN split.")
-    parser.add_argument("--model", default="tiny.en")
-    parser.add_argument("--split", type=Path, default=Path("bench/accuracy/data/train"))
-    args = parser.parse_args(argv)
-    from .analysis import analyze  # noqa: PLC0415
-    from .loading import load_model  # noqa: PLC0415
-
-    model = load_model(args.model, device="cpu")
-    clips = load_split(args.split)
-    language = "en" if model.is_multilingual else None
-    results = [analyze(model, c.path, language=language, text=c.text) for c in clips]
-    found = search(results, clips, silence_variants(model, clips))
-    print(f"    {args.model!r}: {found!r},")
-
-
-if __name__ == "__main__":
-    main()

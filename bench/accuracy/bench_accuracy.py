@@ -29,8 +29,8 @@ from whisper_viz.alignment import align_words  # noqa: E402
 from whisper_viz.analysis import analyze  # noqa: E402
 from whisper_viz.discovery import discover_heads  # noqa: E402
 from whisper_viz.heads import HeadSet  # noqa: E402
-from whisper_viz.tuning import (WITHIN_SECONDS, align_tuned, boundary_errors, load_split, summarize_errors,  # noqa: E402
-                                tuned_heads_for)
+from whisper_viz.boundary_accuracy import WITHIN_SECONDS, boundary_errors, load_split, summarize_errors  # noqa: E402
+from whisper_viz.tuning import align_tuned, tuned_heads_for  # noqa: E402
 
 NOTES = """
 ## How to read this

@@ -7,7 +7,6 @@ table in the page show the new head set (written to toggle_latency.json beside t
 import json
 import statistics
 
-import numpy as np
 import pytest
 import soundfile as sf
 
