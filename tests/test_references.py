@@ -215,3 +215,16 @@ def test_load_reference_errors(tmp_path):
     bad.write_bytes("word,start,end\ncaf\xe9,0,1\n".encode("latin-1"))
     with pytest.raises(ReferenceFormatError, match="not UTF-8"):
         load_reference(bad)
+
+
+def test_uploaded_bytes_decode_or_give_a_clear_error():
+    from whisper_viz.references import read_reference
+
+    words = read_reference('[{"word": "héllo", "start": 0.1, "end": 0.4}]'.encode("utf-16"), "ref.json")
+    assert words[0].word == "héllo"
+    with pytest.raises(ReferenceFormatError, match="not UTF-8 or UTF-16"):
+        read_reference(b"\xff\xfe\x00", "ref.json")  # a BOM and an odd byte
+    with pytest.raises(ReferenceFormatError, match="not UTF-8 or UTF-16"):
+        read_reference(b"\xc3\x28 words", "ref.csv")
+    with pytest.raises(ReferenceFormatError, match="cannot tell the format"):
+        read_reference(b"hello", "ref.docx")

@@ -43,17 +43,28 @@ class ReferenceWord:
 def load_reference(source: str | Path, format: str | None = None) -> tuple[ReferenceWord, ...]:
     """Read a reference file; the format comes from the suffix unless given ("json", "csv", ...)."""
     path = Path(source)
-    format = (format or _SUFFIXES.get(path.suffix.lower(), "")).lower()
-    if format not in FORMATS:
-        raise ReferenceFormatError(
-            f"cannot tell the format of {path.name}: use a .json, .csv, .TextGrid, .srt or .vtt file "
-            f"or pass format= one of {', '.join(FORMATS)}"
-        )
+    _format_of(path.name, format)  # a clear error before reading an unknown kind of file
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ReferenceFormatError(f"cannot read {path}: {error.strerror or error}") from None
-    return parse_reference(_decode(data, path.name), format)
+    return read_reference(data, path.name, format)
+
+
+def read_reference(data: bytes, name: str, format: str | None = None) -> tuple[ReferenceWord, ...]:
+    """Reference words from a file's bytes (an upload, say); the format comes from `name`'s suffix
+    unless given. UTF-8 (with or without BOM) and UTF-16 with a BOM are read."""
+    return parse_reference(_decode(data, name), _format_of(name, format))
+
+
+def _format_of(name: str, format: str | None) -> str:
+    format = (format or _SUFFIXES.get(Path(name).suffix.lower(), "")).lower()
+    if format not in FORMATS:
+        raise ReferenceFormatError(
+            f"cannot tell the format of {name}: use a .json, .csv, .TextGrid, .srt or .vtt file "
+            f"or pass format= one of {', '.join(FORMATS)}"
+        )
+    return format
 
 
 def parse_reference(text: str, format: str) -> tuple[ReferenceWord, ...]:
@@ -294,9 +305,9 @@ def _textgrid_tokens(text: str) -> list[tuple[int, str, str]]:
 
 
 def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")  # Praat writes UTF-16 when labels need it
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")  # Praat writes UTF-16 when labels need it
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ReferenceFormatError(f"{name} is not UTF-8 or UTF-16 text (byte {error.start})") from None

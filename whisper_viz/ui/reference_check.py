@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from ..errors import ReferenceFormatError
-from ..references import FORMATS, ReferenceWord, match_words, parse_reference, split_phrases
+from ..references import ReferenceWord, match_words, read_reference, split_phrases
 from ..results import AnalysisResult, WordTiming
 from .aligned import reference, set_reference
 
 REFERENCE_KEY = "reference_upload"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Praat writes UTF-16 TextGrids when labels need it
-
-
-def read_reference(data: bytes, name: str) -> tuple[ReferenceWord, ...]:
-    """Reference words from an uploaded file's bytes; the format comes from its suffix."""
-    fmt = Path(name).suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise ReferenceFormatError(f"{name}: use a .json, .csv, .TextGrid, .srt or .vtt file of word timings")
-    try:
-        text = data.decode("utf-16") if data.startswith(UTF16_BOMS) else data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ReferenceFormatError(f"{name} is not UTF-8 or UTF-16 text (byte {error.start})") from None
-    return parse_reference(text, fmt)
 
 
 def reference_upload(result: AnalysisResult) -> None:
