@@ -1,7 +1,8 @@
 """The app in a real browser: upload a 30 s clip, see the heatmap, toggle heads, play a word, download exports.
 
 Also measures toggle latency: from the click on a head's checkbox to the moment the heatmap and the word
-table in the page show the new head set (written to toggle_latency.json beside the screenshots).
+table in the page show the new head set (written to toggle_latency.json beside the screenshots): the
+table's canvas (what is seen) and its accessibility text, which the grid updates later.
 """
 
 import json
@@ -20,19 +21,28 @@ LATENCY_BOUND_MS = 5_000  # generous: shared CI machines are slow; the measured 
 HEATMAP = ".st-key-heatmap_a .js-plotly-plot"
 WORD_TABLE = ".st-key-word_table table"
 
-# Resolves when both the word table and the heatmap title differ from what they were before the click.
+# The word table draws on a canvas (what the user sees) and mirrors its cells in a hidden accessibility
+# table that is updated later; both are timed, with a checksum of the canvas pixels for the first.
+CANVAS_SUM = """const canvasSum = () => { const c = document.querySelector('.st-key-word_table canvas');
+    if (!c || !c.width || !c.height) return '';
+    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.min(c.height, 400)).data;
+    let s = 0; for (let i = 0; i < d.length; i += 16) s = (s * 31 + d[i]) % 1000000007; return String(s); };"""
+# Resolves when the word table (canvas and accessibility table) and the heatmap title differ from before.
 WAIT_FOR_UPDATE = """async ([before, timeout]) => {
   const table = () => { const t = document.querySelector('.st-key-word_table table'); return t ? t.innerText : ''; };
   const title = () => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
                         return g && g.layout && g.layout.title ? g.layout.title.text : ''; };
+  """ + CANVAS_SUM + """
   const start = window.__clickAt;
   return await new Promise((resolve) => {
-    let tableMs = null, heatmapMs = null;
+    let tableMs = null, heatmapMs = null, canvasMs = null;
     const poll = () => {
       const now = performance.now();
       if (tableMs === null && table() !== before[0]) tableMs = now - start;
       if (heatmapMs === null && title() !== before[1]) heatmapMs = now - start;
-      if ((tableMs !== null && heatmapMs !== null) || now - start > timeout) resolve({table: tableMs, heatmap: heatmapMs});
+      if (canvasMs === null && canvasSum() !== before[2]) canvasMs = now - start;
+      if ((tableMs !== null && heatmapMs !== null && canvasMs !== null) || now - start > timeout)
+        resolve({table: tableMs, heatmap: heatmapMs, canvas: canvasMs});
       else requestAnimationFrame(poll);
     };
     poll();
@@ -40,7 +50,8 @@ WAIT_FOR_UPDATE = """async ([before, timeout]) => {
 }"""
 SNAPSHOT = """() => { const t = document.querySelector('.st-key-word_table table');
   const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  return [t ? t.innerText : '', g && g.layout && g.layout.title ? g.layout.title.text : '']; }"""
+  """ + CANVAS_SUM + """
+  return [t ? t.innerText : '', g && g.layout && g.layout.title ? g.layout.title.text : '', canvasSum()]; }"""
 READY = """() => { const heat = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
   const mosaic = document.querySelector('.st-key-mosaic .js-plotly-plot');
   return !!(heat && heat._fullLayout && heat.layout.title && heat.layout.title.text && mosaic && mosaic._fullLayout); }"""
@@ -90,10 +101,14 @@ def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
     latencies = [_toggle(page, "head_0_1") for _ in range(LATENCY_TOGGLES)]
     assert all(m["heatmap"] is not None for m in latencies), latencies
     assert latencies[0]["table"] is not None, "adding head 0:1 should move some words"
-    changed = [m for m in latencies if m["table"] is not None]
+    changed = [m for m in latencies if m["table"] is not None and m["canvas"] is not None]
+    assert changed, latencies
     report = {"clip_seconds": CLIP_SECONDS, "model": "tiny.en", "device": "cpu", "toggles": latencies,
               "median_heatmap_ms": statistics.median(m["heatmap"] for m in latencies),
-              "median_table_ms": statistics.median(m["table"] for m in changed),
+              "median_table_canvas_ms": statistics.median(m["canvas"] for m in changed),
+              "median_table_text_ms": statistics.median(m["table"] for m in changed),
+              # what the user sees: the later of the heatmap and the table's canvas
+              "median_visible_ms": statistics.median(max(m["heatmap"], m["canvas"]) for m in changed),
               "median_both_ms": statistics.median(max(m["heatmap"], m["table"]) for m in changed)}
     (screenshot_dir / "toggle_latency.json").write_text(json.dumps(report, indent=2))
     print("toggle latency:", json.dumps(report))
