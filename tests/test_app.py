@@ -164,6 +164,11 @@ def test_compare_section_scores_both_sets_and_reads_references(example_page, tmp
         ("ref.json", json.dumps(words).encode(), "application/json")).run()
     _no_errors(at)
     assert "start MAE (ms)" in at.dataframe[0].value
+    reference_mae = list(at.dataframe[0].value["start MAE (ms)"])
+    at.selectbox(key="aligner").set_value("tuned").run()  # the set table scores the tuned words shown
+    _no_errors(at)
+    assert any("words shown" in c.value for c in at.caption)
+    assert list(at.dataframe[0].value["start MAE (ms)"]) != reference_mae
     at.text_input(key="heads_b").input("9:9").run()
     assert at.error and "out of range" in at.error[0].value
 

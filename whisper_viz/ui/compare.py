@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from ..errors import AlignmentError, HeadSetError
 from ..figures import word_shift_figure
 from ..heads import HeadSet, parse_heads
 from ..results import AnalysisResult, WordTiming
-from ..scoring import SetScore
+from ..scoring import SetScore, boundary_stats
 from . import state
 from .aligned import AlignedView, aligned_view, reference, set_score
 from .heatmap import heatmap, show
@@ -80,6 +81,13 @@ def set_table(scores: dict[str, SetScore], with_reference: bool) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def with_errors_of(score: SetScore, words: Sequence[WordTiming], ref) -> SetScore:
+    """`score` with its reference-error fields taken from `words` (e.g. another aligner's timings)."""
+    stats = boundary_stats(words, ref)
+    return replace(score, start_error=stats.start_error, end_error=stats.end_error, within_20ms=stats.within_20ms,
+                   within_50ms=stats.within_50ms, within_100ms=stats.within_100ms, n_boundaries=stats.n_boundaries)
+
+
 def compare(result: AnalysisResult, view_a: AlignedView, zoom: tuple[float, float] | None) -> None:
     """The whole A/B section for set A's aligned view, heatmaps zoomed to `zoom` seconds."""
     heads_b = head_set_b(result, view_a.heads)
@@ -100,6 +108,11 @@ def compare(result: AnalysisResult, view_a: AlignedView, zoom: tuple[float, floa
     ref = reference(result)
     options = view_a.options.alignment
     scores = {"A": set_score(result, view_a.heads, options), "B": set_score(result, heads_b, options)}
+    if ref and view_a.options.aligner != "reference":  # errors of the words shown, not of the reference DTW
+        scores = {name: with_errors_of(score, view.words, ref)
+                  for (name, score), view in zip(scores.items(), (view_a, view_b))}
+        st.caption(f"Reference errors are those of the words shown ({state.ALIGNERS[view_a.options.aligner]} "
+                   "aligner); the other columns score each head set with the reference DTW.")
     st.dataframe(set_table(scores, ref is not None), hide_index=True, width="stretch")
     metrics = set_metrics(view_a.words, view_b.words)
     for column, (name, value) in zip(st.columns(len(metrics)), metrics.items()):
