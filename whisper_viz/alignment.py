@@ -132,16 +132,16 @@ def align_words(result: AnalysisResult, heads=None, *, normalization: str | None
     heads: anything `parse_heads` accepts; "official" (the default) = result.alignment_heads.
     preset: a name in PRESETS giving heads and options; explicit arguments override it.
     """
-    if preset is not None:
-        base_heads, base = get_preset(preset).heads, PRESETS[preset].options
-    else:
-        base_heads, base = "official", AlignmentOptions()
-    options = options or base
+    chosen = get_preset(preset) if preset is not None else PRESETS["reference"]
+    options = options or chosen.options
     overrides = dict(normalization=normalization, medfilt_width=medfilt_width, postprocess=postprocess)
     options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
-    if preset is not None and PRESETS[preset].aligner is not None:
-        return tuple(PRESETS[preset].aligner(result, heads, options))
-    head_set = parse_heads(base_heads if heads is None else heads, result.shape, official=result.alignment_heads)
+    if chosen.aligner is not None:
+        return tuple(chosen.aligner(result, heads, options))
+    if heads is None:
+        head_set = chosen.head_set(result)
+    else:
+        head_set = parse_heads(heads, result.shape, official=result.alignment_heads)
     words: list[WordTiming] = []
     last_speech = 0.0
     for capture in result.windows:

@@ -74,9 +74,9 @@ def _backtrace(trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _fill_trace(x: np.ndarray, left_penalty: np.ndarray, last_row_pays: bool) -> np.ndarray:
+def _fill_trace(x: np.ndarray, left_penalty: np.ndarray) -> np.ndarray:
     """Accumulate float64 cost x (tokens, frames); staying on a token into frame j costs
-    left_penalty[j] more (on the last row only if last_row_pays). Returns the int8 trace."""
+    left_penalty[j] more, except on the last row. Returns the int8 trace."""
     n_rows, n_cols = x.shape
     cost = np.full((n_rows + 1, n_cols + 1), np.inf, dtype=np.float64)
     trace = np.full((n_rows + 1, n_cols + 1), -1, dtype=np.int8)
@@ -85,7 +85,7 @@ def _fill_trace(x: np.ndarray, left_penalty: np.ndarray, last_row_pays: bool) ->
     # cell only reads its up, left and diagonal neighbours, which both orders fill first
     for i in range(1, n_rows + 1):
         for j in range(1, n_cols + 1):
-            stay = left_penalty[j - 1] if (i < n_rows or last_row_pays) else 0.0
+            stay = left_penalty[j - 1] if i < n_rows else 0.0
             c0 = cost[i - 1, j - 1]
             c1 = cost[i - 1, j]
             c2 = cost[i, j - 1] + stay  # + 0.0 leaves every value (inf included) as it was
@@ -103,7 +103,7 @@ def _fill_trace(x: np.ndarray, left_penalty: np.ndarray, last_row_pays: bool) ->
 @numba.njit(cache=True)
 def _dtw_kernel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x: float64 (tokens, frames) cost. Returns (text_indices, time_indices) of the cheapest path."""
-    return _backtrace(_fill_trace(x, np.zeros(x.shape[1]), False))
+    return _backtrace(_fill_trace(x, np.zeros(x.shape[1])))
 
 
 def dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +115,7 @@ def dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarra
     if cost.ndim != 2 or penalty.shape != (cost.shape[1],):
         raise AlignmentError(f"dtw_with_gaps needs cost (tokens, columns) and one penalty per column, "
                              f"got {cost.shape} and {penalty.shape}")
-    return _backtrace(_fill_trace(cost, penalty, False))
+    return _backtrace(_fill_trace(cost, penalty))
 
 
 def dtw(cost) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .alignment import PRESETS, AlignmentOptions, AlignmentPreset, align_window, head_matrices
+from .alignment import PRESETS, AlignmentOptions, AlignmentPreset, WindowAlignment, align_window, head_matrices
 from .audio import SAMPLE_RATE
 from .dtw import dtw_with_gaps
 from .heads import HeadSet, parse_heads
@@ -161,7 +161,14 @@ class TunedWindow:
     matrix: np.ndarray  # float32 (tokens, frames): normalized, filtered, lag-shifted mean over heads
     text_indices: np.ndarray  # int64 (steps,) token row of each DTW path step
     time_indices: np.ndarray  # int64 (steps,) window frame of each step (silent frames are skipped)
+    token_starts: np.ndarray  # float64 (tokens,) seconds from the window start; NaN for rows the path skips
     words: tuple[WordTiming, ...]  # absolute seconds
+
+    def alignment(self, heads: HeadSet, options: AlignmentOptions,
+                  words: tuple[WordTiming, ...]) -> WindowAlignment:
+        """This window as a WindowAlignment (path and matrix of the tuned steps), with `words` (e.g. trimmed)."""
+        return WindowAlignment(self.window, self.offset, heads, options, self.matrix, self.text_indices,
+                               self.time_indices, self.token_starts, words)
 
 
 def tuned_windows(result: AnalysisResult, heads=None, options: AlignmentOptions | None = None, *,
@@ -204,8 +211,9 @@ def tuned_windows(result: AnalysisResult, heads=None, options: AlignmentOptions 
         words = tuple(WordTiming(w.word, float(capture.offset + row_first[spoken[id(w)][0]] * SECONDS_PER_ENCODER_FRAME),
                                  float(capture.offset + (row_last[spoken[id(w)][-1]] + 1) * SECONDS_PER_ENCODER_FRAME),
                                  w.probability, w.window, w.token_indices) for w in aligned.words)
+        token_starts = np.where(row_first >= 0, row_first * SECONDS_PER_ENCODER_FRAME, np.nan)  # (tokens,)
         out.append(TunedWindow(capture.index, capture.offset, matrix.astype(np.float32), text_indices,
-                               time_indices, words))
+                               time_indices, token_starts, words))
     return tuple(out)
 
 

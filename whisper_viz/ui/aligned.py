@@ -19,7 +19,7 @@ from ..alignment import AlignmentOptions, WindowAlignment, align_window, align_w
 from ..figures import THUMB_COLUMNS, THUMB_ROWS, downsample, mosaic_png
 from ..heads import HeadSet
 from ..references import ReferenceWord
-from ..results import SECONDS_PER_ENCODER_FRAME, AnalysisResult, WordTiming
+from ..results import AnalysisResult, WordTiming
 from ..scoring import HeadScores, SetScore, score_head_set, score_heads
 from ..tuning import tuned_windows, tuned_words
 from .state import ViewOptions
@@ -94,13 +94,8 @@ def _align_tuned(result: AnalysisResult, heads: HeadSet,
     if shown is None:  # no words in this window: the reference path over its (end-of-text) rows
         return words, align_window(result.windows[options.window], heads, options.alignment,
                                    official=result.alignment_heads)
-    rows = result.windows[options.window].attention.shape[2]
-    token_starts = np.full(rows, np.nan)  # rows the tuned path skips (punctuation) have no start
-    first_steps = np.flatnonzero(np.diff(shown.text_indices, prepend=-1) != 0)
-    token_starts[shown.text_indices[first_steps]] = shown.time_indices[first_steps] * SECONDS_PER_ENCODER_FRAME
     window_words = tuple(w for w in words if w.window == options.window)
-    return words, WindowAlignment(shown.window, shown.offset, heads, options.alignment, shown.matrix,
-                                  shown.text_indices, shown.time_indices, token_starts, window_words)
+    return words, shown.alignment(heads, options.alignment, window_words)
 
 
 @dataclass(frozen=True, eq=False)
