@@ -1,7 +1,8 @@
 """Greedy decoding of one 30 s window with Whisper's timestamp rules, and language detection."""
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -9,6 +10,7 @@ from torch import Tensor
 from .loading import LoadedModel
 from .graphed_decoder import graphed_decoder, use_cuda_graph
 from .model import DecoderState
+from .screened_vocabulary import ScreenedStep, ScreenedVocabulary, screening_applies
 from .tokenizer import TIME_PRECISION
 
 MAX_INITIAL_TIMESTAMP = 1.0  # seconds: the first timestamp may not be later than this
@@ -30,8 +32,14 @@ class DecodingOptions:
 class WindowDecoding:
     tokens: tuple[int, ...]  # sampled tokens, timestamps included, end-of-text excluded
     sot_sequence: tuple[int, ...]  # start-of-transcript [, language, task]
-    avg_logprob: float  # mean log-probability of the sampled tokens (and end-of-text)
     no_speech_probability: float  # probability of <|nospeech|> right after the start sequence
+    step_logprobs: Callable[[], list[float]]  # log-probability of each sampled token and end-of-text
+
+    @cached_property
+    def avg_logprob(self) -> float:
+        """Mean log-probability of the sampled tokens and end-of-text (computed on first use: on CPU it
+        costs a (steps, vocab) product, and only windows that look silent need it)."""
+        return sum(self.step_logprobs()) / (len(self.tokens) + 1)
 
 
 @lru_cache(maxsize=8)
@@ -48,8 +56,8 @@ def _begin_ids(model: LoadedModel) -> list[int]:
     return list(model.suppress_ids_begin) or [*model.tokenizer.encode(" "), model.tokenizer.eot]
 
 
-def apply_timestamp_rules(logits: Tensor, sampled: list[int], model: LoadedModel, max_initial_index: int | None) -> None:
-    """Mask logits (vocab,) in place so timestamps come in increasing pairs (Whisper's rules)."""
+def mask_by_timestamp_order(logits: Tensor, sampled: list[int], model: LoadedModel, max_initial_index: int | None) -> None:
+    """Mask logits (vocab,) in place so timestamps come in increasing pairs (the rules that depend on tokens only)."""
     tok = model.tokenizer
     ts_begin, eot = tok.timestamp_begin, tok.eot
     neg_inf = float("-inf")
@@ -70,10 +78,14 @@ def apply_timestamp_rules(logits: Tensor, sampled: list[int], model: LoadedModel
         logits[:ts_begin] = neg_inf  # the window starts with a timestamp
         if max_initial_index is not None:
             logits[ts_begin + max_initial_index + 1:] = neg_inf
+
+
+def mask_text_if_timestamps_win(logits: Tensor, ts_begin: int) -> None:
+    """Whisper's last timestamp rule, in place on masked logits (vocab,): when the timestamps together are
+    likelier than any text token, only a timestamp may be sampled (decided on the device, no host sync)."""
     logprobs = torch.log_softmax(logits.float(), dim=-1)
-    # timestamps together likelier than any text token: sample a timestamp (decided on the device, no sync)
     timestamp_wins = logprobs[ts_begin:].logsumexp(dim=-1) > logprobs[:ts_begin].max()
-    logits[:ts_begin].masked_fill_(timestamp_wins, neg_inf)
+    logits[:ts_begin].masked_fill_(timestamp_wins, float("-inf"))
 
 
 @torch.inference_mode()
@@ -90,6 +102,21 @@ def detect_language(model: LoadedModel, state: DecoderState) -> tuple[str, dict[
     return next(iter(ranked)), ranked
 
 
+@lru_cache(maxsize=8)
+def _screened_vocabulary(model: LoadedModel) -> ScreenedVocabulary | None:
+    weight = model.model.decoder.token_embedding.weight
+    return ScreenedVocabulary(weight, model.tokenizer.timestamp_begin) if screening_applies(weight) else None
+
+
+def _step_mask(logits: Tensor, first: bool, sampled: list[int], model: LoadedModel, options: DecodingOptions,
+               max_initial_index: int | None) -> None:
+    """Mask logits (vocab,) in place: blank start, suppressed tokens and the timestamp order."""
+    if first and options.suppress_blank:
+        logits[_begin_ids(model)] = float("-inf")
+    logits.masked_fill_(_suppress_mask(model), float("-inf"))
+    mask_by_timestamp_order(logits, sampled, model, max_initial_index)
+
+
 @torch.inference_mode()
 def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[int, ...],
                   prompt: list[int], options: DecodingOptions) -> WindowDecoding:
@@ -98,11 +125,16 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     n_ctx = model.dims.n_text_ctx
     sample_len = options.sample_len or n_ctx // 2
     prefix = ([tok.sot_prev, *prompt[-(n_ctx // 2 - 1):]] if prompt else []) + list(sot_sequence)
+    max_steps = min(sample_len, n_ctx - len(prefix))
     sot_index = prefix.index(tok.sot)
-    suppress = _suppress_mask(model)
     max_initial_index = round(options.max_initial_timestamp / TIME_PRECISION) if options.max_initial_timestamp else None
     prefix_tensor = torch.tensor([prefix], device=model.device)
     graphed = graphed_decoder(model.model) if use_cuda_graph(model.model) else None
+    screen = None if graphed is not None else _screened_vocabulary(model)
+    if screen is not None:
+        return _decode_screened(model, screen, state, prefix_tensor, sot_index, sot_sequence, max_steps,
+                                lambda logits, sampled: _step_mask(logits, not sampled, sampled, model, options,
+                                                                   max_initial_index))
     if graphed is not None:
         logits = graphed.start(state.cross_kv, prefix_tensor, logits_from=sot_index)
     else:
@@ -111,18 +143,16 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     no_speech_probability = logits[0, 0].softmax(dim=-1)[tok.no_speech].item()
     next_logits = logits[0, -1]
     sampled: list[int] = []
-    sum_logprob = 0.0
-    for _ in range(min(sample_len, n_ctx - len(prefix))):
+    logprobs: list[float] = []
+    for _ in range(max_steps):
         next_logits = next_logits.clone()
-        if not sampled and options.suppress_blank:
-            next_logits[_begin_ids(model)] = float("-inf")
-        next_logits.masked_fill_(suppress, float("-inf"))
-        apply_timestamp_rules(next_logits, sampled, model, max_initial_index)
+        _step_mask(next_logits, not sampled, sampled, model, options, max_initial_index)
+        mask_text_if_timestamps_win(next_logits, tok.timestamp_begin)
         token_tensor = next_logits.argmax()
         logprob = torch.log_softmax(next_logits.float(), dim=-1)[token_tensor]
         token, logprob = torch.stack([token_tensor.double(), logprob.double()]).tolist()  # one host sync
         token = int(token)
-        sum_logprob += logprob
+        logprobs.append(logprob)
         if token == tok.eot:
             break
         sampled.append(token)
@@ -131,7 +161,30 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
         else:
             logits, _ = model.model.decoder(token_tensor.view(1, 1), step_state)
             next_logits = logits[0, -1]
-    return WindowDecoding(tuple(sampled), tuple(sot_sequence), sum_logprob / (len(sampled) + 1), no_speech_probability)
+    return WindowDecoding(tuple(sampled), tuple(sot_sequence), no_speech_probability, lambda: logprobs)
+
+
+def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: DecoderState, prefix_tensor: Tensor,
+                     sot_index: int, sot_sequence: tuple[int, ...], max_steps: int, mask_step) -> WindowDecoding:
+    """decode_window's loop on CPU: each token chosen exactly through the int8 screen (screened_vocabulary)."""
+    tok = model.tokenizer
+    step_state = DecoderState(state.cross_kv)
+    hidden, _ = model.model.decoder(prefix_tensor, step_state, logits_from=sot_index, project=False)  # (1, T, state)
+    no_speech_probability = screen.exact(hidden[0, 0], slice(None)).softmax(dim=-1)[tok.no_speech].item()
+    next_hidden = hidden[0, -1]
+    sampled: list[int] = []
+    steps: list[ScreenedStep] = []
+    for _ in range(max_steps):
+        bias = torch.zeros(model.dims.n_vocab)
+        mask_step(bias, sampled)
+        token, timestamp_wins = screen.choose(next_hidden, bias)
+        steps.append(ScreenedStep(token, next_hidden, torch.isinf(bias), timestamp_wins))
+        if token == tok.eot:
+            break
+        sampled.append(token)
+        hidden, _ = model.model.decoder(torch.tensor([[token]]), step_state, project=False)
+        next_hidden = hidden[0, -1]
+    return WindowDecoding(tuple(sampled), tuple(sot_sequence), no_speech_probability, lambda: screen.logprobs(steps))
 
 
 def split_segments(tokens: tuple[int, ...], ts_begin: int, window_frames: int) -> tuple[list[tuple[float, float, list[int]]], int, bool]:

@@ -86,6 +86,8 @@ def load_model(name: str | os.PathLike = "tiny.en", device: str | torch.device =
     model.set_alignment_mask(heads_mask(checkpoint.alignment_heads, dims.n_text_layer, dims.n_text_head))
     dtype = dtype or (torch.float16 if target.type == "cuda" else torch.float32)
     model = model.to(device=target, dtype=dtype).eval()
+    if target.type == "cpu":
+        model.decoder.prepare_cpu_decoding()
     for module in model.modules():
         if isinstance(module, LayerNorm):
             module.float()  # normalisation stays fp32 under fp16 weights
