@@ -1,6 +1,10 @@
 """Figures: shapes of what is drawn, traces, validity under plotly's own checks, and payload size."""
 
+import base64
+import io
+
 import numpy as np
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 import pytest
 
@@ -50,6 +54,13 @@ def test_downsample_bounds_the_last_two_axes():
     np.testing.assert_allclose(small, 1.0)
 
 
+def _png_of(source: str) -> np.ndarray:
+    """The RGBA pixels (rows, columns, 4) of a data-URI PNG."""
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGBA"))
+
+
 def test_heatmap_traces_rows_and_word_spans():
     tokens = _tokens(13)
     matrix = _diagonal(13, 400)
@@ -57,14 +68,21 @@ def test_heatmap_traces_rows_and_word_spans():
     fig = _validated(figures.attention_heatmap(matrix, tokens, offset=0.0, path=path, words=_words(13, 8.0),
                                                title="A"))
     heat, line, spans, marks = fig.data
-    assert heat.type == "heatmap" and {t.type for t in (line, spans, marks)} == {"scatter"}
-    assert len(set(heat.y)) == 13  # repeated token texts keep separate rows
-    assert np.asarray(heat.z).shape == (13, 400)  # short clips are drawn at full resolution
-    assert "token" in heat.hovertemplate and "time" in heat.hovertemplate
+    assert heat.type == "image" and {t.type for t in (line, spans, marks)} == {"scatter"}
+    pixels = _png_of(heat.source)
+    assert pixels.shape == (13, 400, 4)  # short clips are drawn at full resolution, one pixel per cell
+    bright = tuple(int(c) for c in pixels[0, 0, :3])  # the diagonal's 1.0 is the top of the colour scale
+    assert bright == pcolors.unlabel_rgb(pcolors.sample_colorscale(figures.HEATMAP_COLORSCALE, [1.0])[0])
+    np.testing.assert_array_equal(heat.customdata, matrix)  # hover shows each cell's weight
+    assert "token" in heat.hovertemplate and "time" in heat.hovertemplate and "weight" in heat.hovertemplate
+    assert all(text.startswith(f"#{row} ") for row, text in zip(line.y, line.hovertext))  # the path names tokens
+    assert line.hovertext[0] == "#0 ' the' at 0.01 s"
     assert len(spans.x) == 12 * 6 and spans.y[:5] == (-0.5, -0.5, 0.5, 0.5, -0.5)  # one outline per word
     assert len(marks.hovertext) == 12 and "w0" in marks.hovertext[0]
     assert fig.layout.xaxis.range == (0.0, 8.0)
-    assert fig.layout.yaxis2.range == fig.layout.yaxis.range  # overlays sit on the token rows
+    assert fig.layout.yaxis.range == (12.5, -0.5) and fig.layout.yaxis.ticktext[1] == " cat"
+    legend = fig.layout.images[0]
+    assert _png_of(legend.source).shape[:2] == (128, 1) and "weight" in fig.layout.annotations[0].text
 
 
 def test_heatmap_path_keeps_only_its_corners():
@@ -73,14 +91,14 @@ def test_heatmap_path_keeps_only_its_corners():
     fig = figures.attention_heatmap(_diagonal(5, 8), tokens, path=path)
     line = fig.data[1]
     assert len(line.x) < len(path[0])
-    assert line.y[0] == 0 and line.y[-1] == 4 and line.yaxis == "y2"
+    assert line.y[0] == 0 and line.y[-1] == 4  # token rows: row i at y = i, as the image's
 
 
 def test_heatmap_zoom_crops_and_offsets_time():
     tokens = _tokens(20)
     fig = figures.attention_heatmap(_diagonal(20, 1500), tokens, offset=30.0, time_range=(32.0, 34.0))
     heat = fig.data[0]
-    assert np.asarray(heat.z).shape == (20, 100)  # 2 s of 20 ms frames, no binning when zoomed in
+    assert np.asarray(heat.customdata).shape == (20, 100)  # 2 s of 20 ms frames, no binning when zoomed in
     assert fig.layout.xaxis.range == pytest.approx((32.0, 34.0))
     assert heat.x0 == pytest.approx(32.01)
 
@@ -98,7 +116,9 @@ def test_heatmap_payload_of_a_30_second_window_stays_small(n_tokens):
     fig = figures.attention_heatmap(_diagonal(n_tokens, frames), tokens, path=path, words=_words(n_tokens, 30.0))
     size = len(figures.figure_json(fig))
     assert size < MAX_PAYLOAD_BYTES, f"{size} bytes"
-    assert np.asarray(fig.data[0].z).shape[1] <= figures.MAX_DISPLAY_COLUMNS
+    cells = np.asarray(fig.data[0].customdata).shape
+    assert cells[1] <= figures.MAX_DISPLAY_COLUMNS and cells[0] * cells[1] <= figures.MAX_HOVER_CELLS
+    assert _png_of(fig.data[0].source).shape[:2] == cells
     assert "mean of" in fig.data[0].hovertemplate  # hover says the weight is a bin mean
 
 

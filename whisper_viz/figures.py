@@ -8,6 +8,7 @@ is well under 2 MB of JSON); hover then shows the bin's mean weight and says how
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import os
@@ -21,6 +22,9 @@ import plotly.io as pio
 from .results import SECONDS_PER_ENCODER_FRAME, Token, WordTiming
 
 MAX_DISPLAY_COLUMNS = 600  # time bins drawn in the focused heatmap; more frames are averaged into bins
+MIN_DISPLAY_COLUMNS = 200  # ... and at least this many (fewer only when the window has fewer frames)
+MAX_HOVER_CELLS = 60_000  # cells with hover text in one heatmap: long token lists get wider time bins
+LEGEND_MARGIN_PX = 70  # right margin holding the colour legend
 THUMB_ROWS = 24  # token bins in one head thumbnail
 THUMB_COLUMNS = 64  # time bins in one head thumbnail
 THUMB_GAP = 3  # empty cells between thumbnails in the mosaic
@@ -81,42 +85,84 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     seconds. path: (text_indices, time_indices) of the DTW path in the matrix's rows and frames.
     words: word timings whose `token_indices` index the matrix's rows. time_range: (start, end) seconds
     to show; only that part of the matrix is drawn, so zooming in shows finer time bins.
+
+    The matrix is drawn as a PNG image trace on numeric axes (row i at y = i) with its colour legend
+    beside it: plotly draws that in about a third of the time of a heatmap trace on a category axis
+    (23 vs 65 ms for a 30 s window in Chromium), which is most of what a head toggle waits for. Hover
+    shows each cell's token row, time and weight.
     """
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != len(tokens):
         raise ValueError(f"matrix must be (tokens, frames) with {len(tokens)} rows, got shape {matrix.shape}")
     first, last = _frame_span(time_range, offset, matrix.shape[1])
-    factor = max(1, math.ceil((last - first) / max_columns))
+    columns = min(max_columns, max(MIN_DISPLAY_COLUMNS, MAX_HOVER_CELLS // max(1, len(tokens))))
+    factor = max(1, math.ceil((last - first) / columns))
     z = bin_time(matrix[:, first:last], factor)  # (tokens, bins)
     labels = token_labels(tokens)
     bin_seconds = factor * SECONDS_PER_ENCODER_FRAME
     binned = f" (mean of {factor} frames)" if factor > 1 else ""
+    low, high = _value_range(z)
     traces = [dict(
-        type="heatmap", z=z, y=labels, x0=offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2,
-        dx=bin_seconds, colorscale=HEATMAP_COLORSCALE, name="attention",
-        colorbar=dict(title=dict(text=value_label), thickness=12),
-        hovertemplate=f"token %{{y}}<br>time %{{x:.2f}} s<br>{value_label} %{{z:.4f}}{binned}<extra></extra>")]
-    # overlays use a hidden numeric twin of the token axis ("y2"): row i spans i - 0.5 .. i + 0.5 there, and
+        type="image", source=_png_uri(z, HEATMAP_COLORSCALE, low, high), name="attention",
+        x0=offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2, dx=bin_seconds, y0=0, dy=1,
+        # weights travel as a typed array; per-cell token text would cost a toggle ~80 ms more (measured),
+        # so hover names the row, the axis its text, and the path's corners and word marks say the token
+        customdata=z, hovertemplate=f"token #%{{y}}<br>time %{{x:.2f}} s<br>{value_label} %{{customdata:.4g}}"
+                                    f"{binned}<extra></extra>")]
     # one line trace draws every word outline (plotly shapes cost ~1 ms each to draw)
     if path is not None and len(path[0]):
         rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
-        traces.append(dict(type="scatter", x=offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME, y=rows,
-                           yaxis="y2", mode="lines", line=dict(color=PATH_COLOR, width=2), name="DTW path",
-                           hoverinfo="skip"))
+        seconds = offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME
+        traces.append(dict(type="scatter", x=seconds, y=rows, mode="lines", line=dict(color=PATH_COLOR, width=2),
+                           name="DTW path", hovertext=[f"{labels[r]} at {t:.2f} s" for r, t in zip(rows, seconds)],
+                           hovertemplate="token %{hovertext}<extra>DTW path</extra>"))
     traces += _word_spans(words, len(tokens))
     height = heatmap_height(len(tokens))
     step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
+    shown = list(range(0, len(tokens), step))
     layout = dict(
         title=dict(text=title) if title else None, height=height, showlegend=False,
         # fixed margins: automargin measures every label and redraws the figure, on every head toggle
-        margin=dict(l=label_margin([t.text for t in tokens][::step]), r=10, t=40 if title else 10, b=50),
+        margin=dict(l=label_margin([tokens[i].text for i in shown]), r=LEGEND_MARGIN_PX, t=40 if title else 10, b=50),
         xaxis=dict(title=dict(text="time (s)"), range=[offset + first * SECONDS_PER_ENCODER_FRAME,
-                                                        offset + last * SECONDS_PER_ENCODER_FRAME], showgrid=False),
-        yaxis=dict(type="category", tickmode="array", tickvals=labels[::step],
-                   ticktext=[t.text for t in tokens][::step], range=[len(tokens) - 0.5, -0.5], showgrid=False),
-        yaxis2=dict(overlaying="y", range=[len(tokens) - 0.5, -0.5], visible=False, fixedrange=False,
-                    matches=None))
+                                                        offset + last * SECONDS_PER_ENCODER_FRAME],
+                   showgrid=False, zeroline=False),
+        yaxis=dict(tickmode="array", tickvals=shown, ticktext=[tokens[i].text for i in shown],
+                   range=[len(tokens) - 0.5, -0.5], showgrid=False, zeroline=False,
+                   scaleanchor=False,  # an image trace would otherwise keep its pixels square
+                   # on hover, a line across the hovered row leads to its label
+                   showspikes=True, spikemode="across", spikesnap="cursor", spikethickness=1, spikedash="dot"),
+        **_colour_legend(HEATMAP_COLORSCALE, low, high, value_label))
     return _figure(traces, layout)
+
+
+def _value_range(z: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values of z; (0, 1) when there are none."""
+    finite = z[np.isfinite(z)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+def _png_uri(image: np.ndarray, colorscale: str, low: float, high: float) -> str:
+    return "data:image/png;base64," + base64.b64encode(_png_bytes(image, colorscale, value_range=(low, high))).decode()
+
+
+@functools.lru_cache(maxsize=16)
+def _colour_ramp_uri(colorscale: str) -> str:
+    """PNG data URI of `colorscale` as a vertical bar, high values at the top."""
+    return _png_uri(np.linspace(1.0, 0.0, 128, dtype=np.float32)[:, None], colorscale, 0.0, 1.0)  # (128, 1)
+
+
+def _colour_legend(colorscale: str, low: float, high: float, value_label: str) -> dict:
+    """Layout entries drawing a colour bar right of the plot: a gradient image and its end values.
+
+    (A plotly colour bar costs about 20 ms more to draw on every head toggle.)
+    """
+    bar = dict(source=_colour_ramp_uri(colorscale), xref="paper", yref="paper", x=1.02, y=0.9,
+               sizex=0.02, sizey=0.8, sizing="stretch", xanchor="left", yanchor="top", layer="above")
+    note = dict(xref="paper", yref="paper", x=1.02, showarrow=False, xanchor="left", font=dict(size=11))
+    return dict(images=[bar], annotations=[
+        {**note, "y": 0.92, "yanchor": "bottom", "text": f"{value_label}<br>{high:.3g}"},
+        {**note, "y": 0.08, "yanchor": "top", "text": f"{low:.3g}"}])
 
 
 def _figure(traces: list[dict], layout: dict) -> go.Figure:
@@ -157,7 +203,7 @@ def _path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[n
 
 
 def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
-    """Traces on the numeric token axis "y2": every word's outline over its token rows and time span
+    """Traces on the token axis (row i at y = i): every word's outline over its token rows and time span
     (one dotted line, rectangles separated by gaps) and a hover marker at each word's centre."""
     xs, ys, centres_x, centres_y, hover = [], [], [], [], []
     for word in words:
@@ -172,9 +218,9 @@ def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
         hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s")
     if not centres_x:
         return []
-    return [dict(type="scatter", x=xs, y=ys, yaxis="y2", mode="lines", hoverinfo="skip", name="word spans",
+    return [dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", name="word spans",
                  line=dict(color=WORD_COLOR, width=1, dash="dot")),
-            dict(type="scatter", x=centres_x, y=centres_y, yaxis="y2", mode="markers", name="words",
+            dict(type="scatter", x=centres_x, y=centres_y, mode="markers", name="words",
                  marker=dict(size=5, color=WORD_COLOR), hovertext=hover, hoverinfo="text")]
 
 
@@ -276,26 +322,36 @@ def word_shift_figure(words_a: Sequence[WordTiming], words_b: Sequence[WordTimin
                                 legend=dict(orientation="h", y=1.1), xaxis=dict(type="category")))
 
 
-def _png_bytes(image: np.ndarray, colorscale: str, row_px: int = 1, column_px: int = 1,
-               path_points: list[tuple[float, float]] | None = None) -> bytes:
-    """PNG of a float (rows, columns) image coloured with `colorscale` over its own range; NaN is transparent.
+@functools.lru_cache(maxsize=16)
+def _colour_table(colorscale: str) -> np.ndarray:
+    """uint8 (256, 3): `colorscale` sampled at 256 levels (plotly takes ~10 ms; heatmaps redraw on every toggle)."""
+    table = np.array([pcolors.unlabel_rgb(c) for c in pcolors.sample_colorscale(colorscale, 256)], np.uint8)
+    table.flags.writeable = False
+    return table
 
-    Each cell becomes row_px x column_px pixels; path_points (x, y pixels) are drawn as a line.
+
+def _png_bytes(image: np.ndarray, colorscale: str, row_px: int = 1, column_px: int = 1,
+               path_points: list[tuple[float, float]] | None = None,
+               value_range: tuple[float, float] | None = None) -> bytes:
+    """PNG of a float (rows, columns) image coloured with `colorscale` over `value_range` (default: its own
+    range); NaN is transparent. Each cell becomes row_px x column_px pixels; path_points (x, y pixels)
+    are drawn as a line.
     """
     from PIL import Image, ImageDraw  # noqa: PLC0415 - Pillow comes with Streamlit; only PNGs need it
 
     x = np.asarray(image, dtype=np.float32)
     finite = np.isfinite(x)
-    low, high = (float(x[finite].min()), float(x[finite].max())) if finite.any() else (0.0, 1.0)
-    levels = np.rint((np.where(finite, x, low) - low) / (high - low if high > low else 1.0) * 255).astype(np.uint8)
-    lut = np.array([pcolors.unlabel_rgb(c) for c in pcolors.sample_colorscale(colorscale, 256)], np.uint8)  # (256, 3)
+    low, high = _value_range(x) if value_range is None else value_range
+    scaled = (np.where(finite, x, low) - low) / (high - low if high > low else 1.0)
+    levels = np.rint(np.clip(scaled, 0.0, 1.0) * 255).astype(np.uint8)
+    lut = _colour_table(colorscale)  # (256, 3)
     rgba = np.dstack([lut[levels], np.where(finite, 255, 0).astype(np.uint8)])  # (rows, columns, 4)
     rgba = np.repeat(np.repeat(rgba, row_px, axis=0), column_px, axis=1)
     picture = Image.fromarray(rgba, "RGBA")
     if path_points:
         ImageDraw.Draw(picture).line(path_points, fill=PATH_COLOR, width=2)
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
+    picture.save(buffer, format="PNG", compress_level=1)  # fast: heatmaps are re-encoded on every toggle
     return buffer.getvalue()
 
 
