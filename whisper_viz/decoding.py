@@ -165,8 +165,12 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
 
 
 def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: DecoderState, prefix_tensor: Tensor,
-                     sot_index: int, sot_sequence: tuple[int, ...], max_steps: int, mask_step) -> WindowDecoding:
-    """decode_window's loop on CPU: each token chosen exactly through the int8 screen (screened_vocabulary)."""
+                     sot_index: int, sot_sequence: tuple[int, ...], max_steps: int,
+                     mask_step: Callable[[Tensor, list[int]], None]) -> WindowDecoding:
+    """decode_window's loop on CPU: each token chosen exactly through the int8 screen (screened_vocabulary).
+
+    mask_step(bias, sampled) sets -inf in bias (vocab,) where a token may not follow `sampled`.
+    """
     tok = model.tokenizer
     step_state = DecoderState(state.cross_kv)
     hidden, _ = model.model.decoder(prefix_tensor, step_state, logits_from=sot_index, project=False)  # (1, T, state)
