@@ -317,9 +317,10 @@ def word_shift_figure(words_a: Sequence[WordTiming], words_b: Sequence[WordTimin
     start = [1000 * (b.start - a.start) for a, b in zip(words_a, words_b)]
     end = [1000 * (b.end - a.end) for a, b in zip(words_a, words_b)]
     traces = [dict(type="bar", x=labels, y=start, name="start"), dict(type="bar", x=labels, y=end, name="end")]
-    return _figure(traces, dict(barmode="group", height=280, margin=dict(l=10, r=10, t=30, b=10),
-                                yaxis=dict(title=dict(text=f"{names[1]} − {names[0]} (ms)")),
-                                legend=dict(orientation="h", y=1.1), xaxis=dict(type="category")))
+    # room for the axis title, the tick values and the slanted word labels (fixed margins clip them)
+    return _figure(traces, dict(barmode="group", height=320, margin=dict(l=70, r=10, t=30, b=90),
+                                yaxis=dict(title=dict(text=f"{names[1]} − {names[0]} (ms)"), zeroline=True),
+                                legend=dict(orientation="h", y=1.12), xaxis=dict(type="category", tickangle=-45)))
 
 
 @functools.lru_cache(maxsize=16)
