@@ -83,3 +83,13 @@ def test_decoding_equals_the_full_projection(tiny_model, data_dir, clip, monkeyp
         assert tokens == reference.tokens
         assert avg_logprob == pytest.approx(reference.avg_logprob, abs=1e-4)
         assert no_speech == pytest.approx(reference.no_speech_probability, abs=1e-5)
+
+
+def test_multilingual_base_decodes_as_with_the_full_projection(data_dir, monkeypatch):
+    base = wv.load_model("base", device="cpu")
+    screened = wv.analyze(base, str(data_dir / "speech20.flac"))
+    monkeypatch.setattr(decoding, "_screened_vocabulary", lambda model: None)
+    full = wv.analyze(base, str(data_dir / "speech20.flac"))
+    assert screened.language == full.language == "en"
+    assert screened.text == full.text and [t.id for t in screened.windows[0].tokens] == \
+        [t.id for t in full.windows[0].tokens]
