@@ -83,11 +83,14 @@ class ScreenedVocabulary:
         scales = torch.where(scales.float() > 0, scales, torch.ones_like(scales))
         self.quantized = torch.round(weight / scales.float()[:, None]).clamp(-127, 127).to(torch.int8)
         self.scales = scales
-        dequantized = self.quantized.double() * scales.double()[:, None]  # exact in float64
-        # |sum_j (deq - w) x_j| <= max_j |deq - w| * |x|_1, per row
-        self.quantization_error = (dequantized - weight.double()).abs().amax(dim=1).numpy()  # (vocab,)
-        # sum_j |w_j| |x_j| <= |w|_2 |x|_2 for both the int8 and the fp32 rows
-        self.row_norm = torch.maximum(dequantized.norm(dim=1), weight.double().norm(dim=1)).numpy()  # (vocab,)
+        # exact in float32: a 7-bit integer times an 8-bit bfloat16 has at most 15 significant bits
+        dequantized = self.quantized.float() * scales.float()[:, None]  # (vocab, state)
+        # |sum_j (deq - w) x_j| <= max_j |deq - w| * |x|_1, per row (the margin covers float32 rounding)
+        error = (dequantized - weight).abs_().amax(dim=1)
+        self.quantization_error = (error.double() * (1 + 2.0 ** -20)).numpy()  # (vocab,)
+        # sum_j |w_j| |x_j| <= |w|_2 |x|_2 for both the int8 and the fp32 rows (margin: float32 sums)
+        norms = torch.maximum(torch.linalg.vector_norm(dequantized, dim=1), torch.linalg.vector_norm(weight, dim=1))
+        self.row_norm = (norms.double() * (1 + 1e-4)).numpy()  # (vocab,)
         n_state = weight.shape[1]
         self.norm_factor = BF16_UNIT + 4 * n_state * FP32_UNIT  # input rounding + both accumulations
 
