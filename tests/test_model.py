@@ -64,3 +64,32 @@ def test_greedy_logits_match_openai_whisper_decoder(tiny_model, reference):
         ours_next, _ = tiny_model.model.decoder(tokens[:, 2:], state)  # through the KV cache
         theirs = reference.decoder(tokens, audio_features)
     assert torch.allclose(torch.cat([ours, ours_next], dim=1), theirs, atol=FP32_ATOL)
+
+
+def test_cpu_model_multiplies_with_packed_fp16_copies_of_its_weights(tiny_model):
+    """tiny.en's weights are fp16 values, so every CPU product uses fbgemm's fp16 copies; the openai-whisper
+    parity tests above therefore check the packed path."""
+    from whisper_viz.model import Linear
+
+    linears = [m for m in tiny_model.model.modules() if isinstance(m, Linear)]
+    assert linears and all(m.packed is not None for m in linears)
+    blocks = [*tiny_model.model.encoder.blocks, *tiny_model.model.decoder.blocks]
+    assert all(block.attn.fused_qkv[2] is not None for block in blocks)
+
+
+def test_packed_linear_equals_fp32_product_and_skips_weights_that_are_not_fp16():
+    from whisper_viz.model import Linear
+
+    torch.manual_seed(0)
+    layer = Linear(384, 1536)
+    with torch.no_grad():
+        layer.weight.copy_(layer.weight.half().float())  # fp16 values, as Whisper's published weights
+    x = torch.randn(2, 7, 384)
+    expected = (x.double() @ layer.weight.double().T + layer.bias.double()).float()
+    assert layer.pack_fp16()
+    torch.testing.assert_close(layer(x), expected, atol=1e-5, rtol=1e-5)
+    assert set(layer.state_dict()) == {"weight", "bias"}  # the packed copy stays out of checkpoints
+
+    fp32_layer = Linear(384, 384)  # fp32 values: packing would round them, so the fp32 product stays
+    assert not fp32_layer.pack_fp16() and fp32_layer.packed is None
+    torch.testing.assert_close(fp32_layer(x), torch.nn.functional.linear(x, fp32_layer.weight, fp32_layer.bias))

@@ -87,7 +87,7 @@ def load_model(name: str | os.PathLike = "tiny.en", device: str | torch.device =
     dtype = dtype or (torch.float16 if target.type == "cuda" else torch.float32)
     model = model.to(device=target, dtype=dtype).eval()
     if target.type == "cpu":
-        model.decoder.prepare_cpu_decoding()
+        model.prepare_cpu_inference()
     for module in model.modules():
         if isinstance(module, LayerNorm):
             module.float()  # normalisation stays fp32 under fp16 weights

@@ -47,6 +47,39 @@ class LayerNorm(nn.LayerNorm):
         return F.layer_norm(x.float(), self.normalized_shape, weight, bias, self.eps).type(x.dtype)
 
 
+def pack_fp16(weight: Tensor, bias: Tensor | None):
+    """fbgemm's packed fp16 copy of a CPU fp32 weight whose values are all fp16 numbers, else None.
+
+    Whisper's published weights are fp16, so the copy holds the same values in half the bytes; fbgemm
+    multiplies them with fp32 activations and fp32 accumulation: the results differ from fp32 BLAS only
+    in the order of summation (about 1e-6), and a product runs about twice as fast on CPU (memory-bound
+    one-token decoding steps and the encoder's 1500-row products alike; bench/bench_engine.py).
+    """
+    if weight.device.type != "cpu" or weight.dtype != torch.float32 or "fbgemm" not in torch.backends.quantized.supported_engines:
+        return None
+    if not torch.equal(weight.half().float(), weight):
+        return None
+    return torch.ops.quantized.linear_prepack_fp16(weight.contiguous(), bias)
+
+
+def packed_linear(x: Tensor, packed) -> Tensor:
+    """x (..., in) fp32 times a pack_fp16 weight (out, in), plus its bias -> (..., out) fp32."""
+    return torch.ops.quantized.linear_dynamic_fp16(x.contiguous(), packed)
+
+
+class Linear(nn.Linear):
+    """nn.Linear that uses a packed fp16 copy of its weights once pack_fp16() found them exact (CPU)."""
+
+    packed = None  # pack_fp16's result; not part of the state dict
+
+    def pack_fp16(self) -> bool:
+        self.packed = pack_fp16(self.weight.detach(), None if self.bias is None else self.bias.detach())
+        return self.packed is not None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(x) if self.packed is None else packed_linear(x, self.packed)
+
+
 KVCache = tuple[Tensor, Tensor]  # key, value: (batch, heads, positions, head_dim)
 
 
@@ -54,10 +87,10 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, n_state: int, n_head: int):
         super().__init__()
         self.n_head = n_head
-        self.query = nn.Linear(n_state, n_state)
-        self.key = nn.Linear(n_state, n_state, bias=False)
-        self.value = nn.Linear(n_state, n_state)
-        self.out = nn.Linear(n_state, n_state)
+        self.query = Linear(n_state, n_state)
+        self.key = Linear(n_state, n_state, bias=False)
+        self.value = Linear(n_state, n_state)
+        self.out = Linear(n_state, n_state)
 
     def split_heads(self, x: Tensor) -> Tensor:
         batch, length, n_state = x.shape
@@ -70,16 +103,19 @@ class MultiHeadAttention(nn.Module):
         """Self-attention's query, key and value (B, nh, T, hs), in one product when fuse_qkv() was called."""
         if self.fused_qkv is None:
             return (self.split_heads(self.query(x)), *self.project_kv(x))
-        qkv = F.linear(x, *self.fused_qkv)  # (B, T, 3C)
+        weight, bias, packed = self.fused_qkv
+        qkv = F.linear(x, weight, bias) if packed is None else packed_linear(x, packed)  # (B, T, 3C)
         return tuple(self.split_heads(part) for part in qkv.chunk(3, dim=-1))
 
-    fused_qkv: tuple[Tensor, Tensor] | None = None  # (weight (3C, C), bias (3C,)); not part of the state dict
+    fused_qkv: tuple[Tensor, Tensor, object] | None = None  # (weight (3C, C), bias (3C,), pack_fp16 or None)
 
     def fuse_qkv(self) -> None:
         """Concatenate the query, key and value weights (the key has no bias) for project_qkv."""
         bias = torch.cat([self.query.bias, torch.zeros_like(self.value.bias), self.value.bias])
         weight = torch.cat([self.query.weight, self.key.weight, self.value.weight])
-        self.fused_qkv = (weight.t().contiguous().t(), bias)  # input-major: see TextDecoder.prepare_cpu_decoding
+        packed = pack_fp16(weight, bias)
+        # input-major when not packed: see TextDecoder.prepare_cpu_decoding
+        self.fused_qkv = (None, None, packed) if packed is not None else (weight.t().contiguous().t(), bias, None)
 
     def forward(self, x: Tensor, kv: KVCache, causal: bool = False, want_logits: bool = False,
                 mask: Tensor | None = None, q: Tensor | None = None):
@@ -118,7 +154,7 @@ class ResidualAttentionBlock(nn.Module):
         self.attn_ln = LayerNorm(n_state)
         self.cross_attn = MultiHeadAttention(n_state, n_head) if cross_attention else None
         self.cross_attn_ln = LayerNorm(n_state) if cross_attention else None
-        self.mlp = nn.Sequential(nn.Linear(n_state, 4 * n_state), nn.GELU(), nn.Linear(4 * n_state, n_state))
+        self.mlp = nn.Sequential(Linear(n_state, 4 * n_state), nn.GELU(), Linear(4 * n_state, n_state))
         self.mlp_ln = LayerNorm(n_state)
 
     def forward(self, x: Tensor, self_cache: KVCache | None = None, cross_kv: KVCache | None = None,
@@ -209,7 +245,7 @@ class TextDecoder(nn.Module):
         are re-strided; self-attention's query, key and value become one wide product.
         """
         for module in self.blocks.modules():
-            if isinstance(module, nn.Linear) and module.out_features > module.in_features:
+            if isinstance(module, Linear) and module.packed is None and module.out_features > module.in_features:
                 module.weight = nn.Parameter(module.weight.detach().t().contiguous().t(), requires_grad=False)
         for block in self.blocks:
             block.attn.fuse_qkv()
@@ -271,6 +307,16 @@ class Whisper(nn.Module):
         """Same as set_alignment_heads, from a bool (layers, heads) array. The buffer is persistent."""
         mask = torch.from_numpy(np.asarray(mask, bool).copy()).reshape(self.dims.n_text_layer, self.dims.n_text_head)
         self.register_buffer("alignment_heads", mask.to_sparse().to(self.device))
+
+    def prepare_cpu_inference(self) -> None:
+        """Faster CPU products, same values: packed fp16 copies of fp16-valued weights (pack_fp16),
+        fused self-attention projections, and decoder weights re-strided where packing does not apply."""
+        for module in self.modules():
+            if isinstance(module, Linear):
+                module.pack_fp16()
+        for block in self.encoder.blocks:
+            block.attn.fuse_qkv()
+        self.decoder.prepare_cpu_decoding()
 
     @property
     def device(self) -> torch.device:
