@@ -5,11 +5,15 @@
 
 Peers: faster-whisper `transcribe(word_timestamps=True, beam_size=1)` and openai-whisper
 `transcribe(word_timestamps=True)` with our converted weights loaded into its model. Every
-timing is warm (one untimed run first) and the median of --runs. Also reports cold start:
-the first load of the model (empty cache) and a second load (from the cache).
+timing is warm (one untimed run first) and the median of --runs. Each contender runs in a process of
+its own (after CTranslate2 has run in a process, PyTorch's CPU products there run up to 4x slower),
+and the runs are interleaved, one of each per round, so that load from other processes on a shared
+machine falls on all of them alike; each ratio is the median of the per-round ratios. Also reports
+cold start: the first load of the model (empty cache) and a second load (from the cache).
 """
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -24,18 +28,56 @@ from whisper_viz.audio import load_audio  # noqa: E402
 from whisper_viz.heads import HeadSet  # noqa: E402
 
 
-def median_seconds(fn, runs: int) -> float:
-    fn()  # warm-up (numba compile, allocator, caches)
-    times = []
-    for _ in range(runs):
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def timed(fn) -> float:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
+def contender_worker(name: str, args: argparse.Namespace, connection) -> None:
+    """In its own process: build one contender, warm it up, then time one run per request."""
+    torch.set_num_threads(args.threads)
+    model = wv.load_model(args.model, device=args.device)
+    audio = clip_audio(args)
+    if name == "whisper-viz":
+        run = lambda: wv.analyze(model, audio)  # noqa: E731
+    else:
+        peer = faster_peer(model, args.threads) if name == "faster-whisper" else openai_peer(model)
+        run = lambda: peer(audio)  # noqa: E731
+    run()  # warm-up (numba compile, allocator, caches)
+    connection.send(("ready", model.device.type, str(model.dtype)))
+    while connection.recv():
+        connection.send(timed(run))
+
+
+def interleaved_seconds(names: list[str], args: argparse.Namespace) -> tuple[dict[str, list[float]], tuple]:
+    """Seconds of each contender per round, each in its own process, one run of each per round."""
+    context = multiprocessing.get_context("spawn")
+    workers = {}
+    for name in names:
+        parent, child = context.Pipe()
+        process = context.Process(target=contender_worker, args=(name, args, child), daemon=True)
+        process.start()
+        workers[name] = (process, parent)
+    device = [connection.recv() for _, connection in workers.values()][0][1:]
+    times = {name: [] for name in names}
+    for _ in range(args.runs):
+        for name, (_, connection) in workers.items():
+            connection.send(True)
+            times[name].append(connection.recv())
+    for process, connection in workers.values():
+        connection.send(False)
+        process.join()
+    return times, device
+
+
+def clip_audio(args: argparse.Namespace):
+    audio = load_audio(args.clip)
+    return audio[: int(args.seconds * 16000)] if args.seconds else audio
 
 
 def cold_start(model_name: str, device: str) -> tuple[float, float]:
@@ -97,24 +139,17 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     first_load, cached_load = cold_start(args.model, args.device)
-    model = wv.load_model(args.model, device=args.device)
-    audio = load_audio(args.clip)
-    if args.seconds:
-        audio = audio[: int(args.seconds * 16000)]
-    print(f"model {args.model} on {model.device} ({model.dtype}), clip {args.clip} ({len(audio) / 16000:.1f} s), "
-          f"{args.threads} threads, median of {args.runs} warm runs")
+    names = ["whisper-viz"] + [peer for peer in ("faster-whisper", "openai-whisper") if peer not in args.skip]
+    times, (device, dtype) = interleaved_seconds(names, args)
+    seconds = len(clip_audio(args)) / 16000
+    print(f"model {args.model} on {device} ({dtype}), clip {args.clip} ({seconds:.1f} s), {args.threads} threads, "
+          f"median of {args.runs} warm runs, one process per contender, interleaved")
     print(f"cold start: first load {first_load * 1000:.0f} ms, second load (cache) {cached_load * 1000:.0f} ms")
-    ours = median_seconds(lambda: wv.analyze(model, audio), args.runs)
-    print(f"whisper-viz analyze:          {ours * 1000:8.1f} ms")
-    peers = {}
-    if "faster-whisper" not in args.skip:
-        peers["faster-whisper"] = faster_peer(model, args.threads)
-    if "openai-whisper" not in args.skip:
-        peers["openai-whisper"] = openai_peer(model)
-    for name, run in peers.items():
-        seconds = median_seconds(lambda: run(audio), args.runs)
-        print(f"{name + ' (words)':<30}{seconds * 1000:8.1f} ms   ratio ours/{name}: {ours / seconds:.2f}")
-
+    ours = times.pop("whisper-viz")
+    print(f"{'whisper-viz analyze':<30}{statistics.median(ours) * 1000:8.1f} ms")
+    for name, peer_times in times.items():
+        ratio = statistics.median(a / b for a, b in zip(ours, peer_times))
+        print(f"{name + ' (words)':<30}{statistics.median(peer_times) * 1000:8.1f} ms   ratio ours/{name}: {ratio:.2f}")
 
 if __name__ == "__main__":
     main()

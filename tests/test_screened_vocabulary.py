@@ -32,13 +32,22 @@ def test_screen_is_used_on_cpu(screen):
     assert screen is not None
 
 
+def test_timestamp_and_vocabulary_logits_use_packed_fp16_weights_and_equal_fp32(screen, decoded_hidden_states):
+    assert screen.packed_vocabulary is not None and screen.packed_timestamps is not None
+    hidden = decoded_hidden_states[:4]  # (4, state)
+    expected = (hidden.double() @ screen.weight.double().T).float()  # (4, vocab)
+    torch.testing.assert_close(screen.all_logits(hidden), expected, atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(screen.timestamp_logits(hidden[0]), expected[0, screen.timestamp_begin:],
+                               atol=1e-4, rtol=1e-5)
+
+
 def test_bound_holds_for_real_and_extreme_states(screen, decoded_hidden_states):
     generator = torch.Generator().manual_seed(0)
     scaled = torch.randn(8, decoded_hidden_states.shape[1], generator=generator) * torch.tensor(
         [0.01, 1, 10, 100, 300, 1000, 3000, 10000])[:, None]
     for hidden in [*decoded_hidden_states, *scaled]:
         approx, bound = screen.screen(hidden)
-        exact = (screen.weight.double() @ hidden.double()).numpy()
+        exact = (screen.weight[:screen.timestamp_begin].double() @ hidden.double()).numpy()  # text rows
         assert (abs(exact - approx) <= bound).all()
 
 

@@ -105,7 +105,9 @@ def detect_language(model: LoadedModel, state: DecoderState) -> tuple[str, dict[
 @lru_cache(maxsize=8)
 def _screened_vocabulary(model: LoadedModel) -> ScreenedVocabulary | None:
     weight = model.model.decoder.token_embedding.weight
-    return ScreenedVocabulary(weight, model.tokenizer.timestamp_begin) if screening_applies(weight) else None
+    if not screening_applies(weight):
+        return None
+    return ScreenedVocabulary(weight, model.tokenizer.timestamp_begin, model.model.decoder.packed_vocabulary)
 
 
 def _step_mask(logits: Tensor, first: bool, sampled: list[int], model: LoadedModel, options: DecodingOptions,
@@ -174,7 +176,7 @@ def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: Deco
     tok = model.tokenizer
     step_state = DecoderState(state.cross_kv)
     hidden, _ = model.model.decoder(prefix_tensor, step_state, logits_from=sot_index, project=False)  # (1, T, state)
-    no_speech_probability = screen.exact(hidden[0, 0], slice(None)).softmax(dim=-1)[tok.no_speech].item()
+    no_speech_probability = screen.all_logits(hidden[0, 0]).softmax(dim=-1)[tok.no_speech].item()
     next_hidden = hidden[0, -1]
     sampled: list[int] = []
     steps: list[ScreenedStep] = []

@@ -64,7 +64,8 @@ def pack_fp16(weight: Tensor, bias: Tensor | None):
 
 def packed_linear(x: Tensor, packed) -> Tensor:
     """x (..., in) fp32 times a pack_fp16 weight (out, in), plus its bias -> (..., out) fp32."""
-    return torch.ops.quantized.linear_dynamic_fp16(x.contiguous(), packed)
+    y = torch.ops.quantized.linear_dynamic_fp16(x.reshape(-1, x.shape[-1]), packed)  # (rows, out)
+    return y.view(*x.shape[:-1], y.shape[-1])
 
 
 class Linear(nn.Linear):
@@ -249,6 +250,15 @@ class TextDecoder(nn.Module):
                 module.weight = nn.Parameter(module.weight.detach().t().contiguous().t(), requires_grad=False)
         for block in self.blocks:
             block.attn.fuse_qkv()
+        self.packed_vocabulary = pack_fp16(self.token_embedding.weight.detach(), None)
+
+    packed_vocabulary = None  # pack_fp16 of the tied token embedding (vocab, state), CPU; not in the state dict
+
+    def project(self, x: Tensor) -> Tensor:
+        """Final-layer-norm states (..., state) -> fp32 logits (..., vocab) through the tied token embedding."""
+        if self.packed_vocabulary is not None:
+            return packed_linear(x, self.packed_vocabulary)
+        return (x @ self.token_embedding.weight.to(x.dtype).T).float()
 
     def forward(self, tokens: Tensor, state: DecoderState, capture: bool = False, logits_from: int = 0,
                 project: bool = True):
@@ -281,8 +291,7 @@ class TextDecoder(nn.Module):
         x = self.ln(x[:, logits_from:])
         if not project:  # the caller projects (screened_vocabulary): the normalised states (B, T', C)
             return x, (torch.stack(cross, dim=1) if capture else None)
-        logits = (x @ self.token_embedding.weight.to(x.dtype).T).float()
-        return logits, (torch.stack(cross, dim=1) if capture else None)  # (B, layers, nh, T, S)
+        return self.project(x), (torch.stack(cross, dim=1) if capture else None)  # (B, layers, nh, T, S)
 
 
 class Whisper(nn.Module):

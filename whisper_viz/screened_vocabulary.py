@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from .dtw import numba  # numba with its on-disk cache directory chosen
+from .model import pack_fp16, packed_linear
 
 BF16_UNIT = 2.0 ** -8  # bfloat16 unit roundoff (8 significant bits)
 FP32_UNIT = 2.0 ** -24
@@ -71,11 +72,14 @@ def _text_candidates(approx, row_norm, quantization_error, l1, l2, norm_factor, 
 class ScreenedVocabulary:
     """int8 copy of the vocabulary projection with per-row error terms, and exact fp32 rows on demand."""
 
-    def __init__(self, weight: Tensor, timestamp_begin: int):
-        weight = weight.detach().float().contiguous()  # (vocab, state)
-        self.weight = weight
+    def __init__(self, weight: Tensor, timestamp_begin: int, packed_vocabulary=None):
+        """weight (vocab, state) fp32; packed_vocabulary: model.pack_fp16 of it, when its values are fp16."""
+        self.weight = weight.detach().float().contiguous()  # (vocab, state)
         self.timestamp_begin = timestamp_begin
-        row_max = weight.abs().amax(dim=1)  # (vocab,)
+        self.packed_vocabulary = packed_vocabulary
+        self.packed_timestamps = pack_fp16(self.weight[timestamp_begin:], None) if packed_vocabulary is not None else None
+        weight = self.weight[:timestamp_begin]  # (text tokens, state): timestamps are always computed exactly
+        row_max = weight.abs().amax(dim=1)  # (text tokens,)
         # bfloat16 scales (the fast int8 kernel takes them in the input's dtype), rounded up so |q| <= 127
         scales = (row_max / 127).bfloat16()
         too_small = scales.float() * 127 < row_max
@@ -84,18 +88,18 @@ class ScreenedVocabulary:
         self.quantized = torch.round(weight / scales.float()[:, None]).clamp(-127, 127).to(torch.int8)
         self.scales = scales
         # exact in float32: a 7-bit integer times an 8-bit bfloat16 has at most 15 significant bits
-        dequantized = self.quantized.float() * scales.float()[:, None]  # (vocab, state)
+        dequantized = self.quantized.float() * scales.float()[:, None]  # (text tokens, state)
         # |sum_j (deq - w) x_j| <= max_j |deq - w| * |x|_1, per row (the margin covers float32 rounding)
         error = (dequantized - weight).abs_().amax(dim=1)
-        self.quantization_error = (error.double() * (1 + 2.0 ** -20)).numpy()  # (vocab,)
+        self.quantization_error = (error.double() * (1 + 2.0 ** -20)).numpy()  # (text tokens,)
         # sum_j |w_j| |x_j| <= |w|_2 |x|_2 for both the int8 and the fp32 rows (margin: float32 sums)
         norms = torch.maximum(torch.linalg.vector_norm(dequantized, dim=1), torch.linalg.vector_norm(weight, dim=1))
-        self.row_norm = (norms.double() * (1 + 1e-4)).numpy()  # (vocab,)
+        self.row_norm = (norms.double() * (1 + 1e-4)).numpy()  # (text tokens,)
         n_state = weight.shape[1]
         self.norm_factor = BF16_UNIT + 4 * n_state * FP32_UNIT  # input rounding + both accumulations
 
     def screen(self, hidden: Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """hidden (state,) fp32 -> (approximate logits, bound), both (vocab,), with |fp32 logit - approx| <= bound.
+        """hidden (state,) fp32 -> (approximate text logits, bound), both (text tokens,), |fp32 logit - approx| <= bound.
 
         The bound adds the int8 rounding of each weight (<= its row's quantization error, times |x|_1), the
         bfloat16 rounding of the input and both accumulations (<= norm_factor |w|_2 |x|_2), and the
@@ -105,13 +109,25 @@ class ScreenedVocabulary:
         return approx, _error_bounds(approx, self.row_norm, self.quantization_error, l1, l2, self.norm_factor)
 
     def _approximate(self, hidden: Tensor) -> tuple[np.ndarray, float, float]:
-        """(int8 logits (vocab,) float32, |hidden|_1, |hidden|_2)."""
+        """(int8 text logits (text tokens,) float32, |hidden|_1, |hidden|_2)."""
         approx = torch._weight_int8pack_mm(hidden.view(1, -1).bfloat16(), self.quantized, self.scales)
         return approx.float().view(-1).numpy(), float(hidden.abs().sum()), float(hidden.norm())
 
-    def exact(self, hidden: Tensor, rows: Tensor | slice) -> Tensor:
-        """fp32 logits of the given rows (token ids or a slice) for hidden (state,)."""
+    def exact(self, hidden: Tensor, rows: Tensor) -> Tensor:
+        """fp32 logits of the given token ids for hidden (state,)."""
         return self.weight[rows] @ hidden
+
+    def timestamp_logits(self, hidden: Tensor) -> Tensor:
+        """fp32 logits of every timestamp token for hidden (state,)."""
+        if self.packed_timestamps is None:
+            return self.weight[self.timestamp_begin:] @ hidden
+        return packed_linear(hidden[None], self.packed_timestamps)[0]
+
+    def all_logits(self, hidden: Tensor) -> Tensor:
+        """fp32 logits of the whole vocabulary for hidden (..., state) -> (..., vocab)."""
+        if self.packed_vocabulary is None:
+            return hidden @ self.weight.T
+        return packed_linear(hidden, self.packed_vocabulary)
 
     def choose(self, hidden: Tensor, bias: Tensor) -> tuple[int, bool]:
         """The argmax of the masked logits `W hidden + bias` under Whisper's timestamp rule.
@@ -122,7 +138,7 @@ class ScreenedVocabulary:
         ts_begin = self.timestamp_begin
         timestamp_bias = bias[ts_begin:]
         timestamps_open = bool((timestamp_bias == 0).any())
-        timestamp_logits = self.exact(hidden, slice(ts_begin, None)) + timestamp_bias if timestamps_open else None
+        timestamp_logits = self.timestamp_logits(hidden) + timestamp_bias if timestamps_open else None
         text_max, text_token = float("-inf"), 0
         approx, l1, l2 = self._approximate(hidden)
         candidates = torch.from_numpy(_text_candidates(approx, self.row_norm, self.quantization_error, l1, l2,
@@ -145,7 +161,7 @@ class ScreenedVocabulary:
         """Exact log-probability of each step's token under its masked logits: one (steps, vocab) product."""
         if not steps:
             return []
-        logits = torch.stack([s.hidden for s in steps]) @ self.weight.T  # (steps, vocab)
+        logits = self.all_logits(torch.stack([s.hidden for s in steps]))  # (steps, vocab)
         logits.masked_fill_(torch.stack([s.masked for s in steps]), float("-inf"))
         wins = torch.tensor([s.timestamp_wins for s in steps])
         logits[:, :self.timestamp_begin].masked_fill_(wins[:, None], float("-inf"))
