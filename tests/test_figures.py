@@ -67,14 +67,20 @@ def test_heatmap_traces_rows_and_word_spans():
     path = (np.minimum(np.arange(400) // 31, 12), np.arange(400))
     fig = _validated(figures.attention_heatmap(matrix, tokens, offset=0.0, path=path, words=_words(13, 8.0),
                                                title="A"))
-    heat, line, spans, marks = fig.data
+    heat, line, spans, marks, cells = fig.data
     assert heat.type == "image" and {t.type for t in (line, spans, marks)} == {"scatter"}
+    assert heat.hoverinfo == "skip" and cells.type == "heatmap" and cells.opacity == 0  # hover only, not drawn
     pixels = _png_of(heat.source)
     assert pixels.shape == (13, 400, 4)  # short clips are drawn at full resolution, one pixel per cell
     bright = tuple(int(c) for c in pixels[0, 0, :3])  # the diagonal's 1.0 is the top of the colour scale
     assert bright == pcolors.unlabel_rgb(pcolors.sample_colorscale(figures.HEATMAP_COLORSCALE, [1.0])[0])
-    np.testing.assert_array_equal(heat.customdata, matrix)  # hover shows each cell's weight
-    assert "token" in heat.hovertemplate and "time" in heat.hovertemplate and "weight" in heat.hovertemplate
+    np.testing.assert_array_equal(cells.z, matrix)  # hover shows each cell's weight...
+    assert (cells.x0, cells.dx, cells.y0, cells.dy) == (heat.x0, heat.dx, 0, 1)  # ...over the image's cells
+    assert "%{y}" in cells.hovertemplate and "time" in cells.hovertemplate and "weight" in cells.hovertemplate
+    # %{y} is the row's y-axis label: its tick text, or (labels thinned out) its alias, the token's text
+    yaxis = fig.layout.yaxis
+    row_text = {**dict(zip(yaxis.tickvals, yaxis.ticktext)), **{int(k): v for k, v in yaxis.labelalias.items()}}
+    assert row_text == {i: t.text for i, t in enumerate(tokens)} and yaxis.hoverformat == "d"
     assert all(text.startswith(f"#{row} ") for row, text in zip(line.y, line.hovertext))  # the path names tokens
     assert line.hovertext[0] == "#0 ' the' at 0.01 s"
     assert len(spans.x) == 12 * 6 and spans.y[:5] == (-0.5, -0.5, 0.5, 0.5, -0.5)  # one outline per word
@@ -97,8 +103,8 @@ def test_heatmap_path_keeps_only_its_corners():
 def test_heatmap_zoom_crops_and_offsets_time():
     tokens = _tokens(20)
     fig = figures.attention_heatmap(_diagonal(20, 1500), tokens, offset=30.0, time_range=(32.0, 34.0))
-    heat = fig.data[0]
-    assert np.asarray(heat.customdata).shape == (20, 100)  # 2 s of 20 ms frames, no binning when zoomed in
+    heat, cells = fig.data[0], fig.data[-1]
+    assert np.asarray(cells.z).shape == (20, 100)  # 2 s of 20 ms frames, no binning when zoomed in
     assert fig.layout.xaxis.range == pytest.approx((32.0, 34.0))
     assert heat.x0 == pytest.approx(32.01)
 
@@ -116,10 +122,12 @@ def test_heatmap_payload_of_a_30_second_window_stays_small(n_tokens):
     fig = figures.attention_heatmap(_diagonal(n_tokens, frames), tokens, path=path, words=_words(n_tokens, 30.0))
     size = len(figures.figure_json(fig))
     assert size < MAX_PAYLOAD_BYTES, f"{size} bytes"
-    cells = np.asarray(fig.data[0].customdata).shape
+    cells = np.asarray(fig.data[-1].z).shape
     assert cells[1] <= figures.MAX_DISPLAY_COLUMNS and cells[0] * cells[1] <= figures.MAX_HOVER_CELLS
     assert _png_of(fig.data[0].source).shape[:2] == cells
-    assert "mean of" in fig.data[0].hovertemplate  # hover says the weight is a bin mean
+    assert "mean of" in fig.data[-1].hovertemplate  # hover says the weight is a bin mean
+    yaxis = fig.layout.yaxis  # labels are thinned out, and every row still has its hover text
+    assert len(yaxis.tickvals) < n_tokens and set(map(int, yaxis.labelalias)) | set(yaxis.tickvals) == set(range(n_tokens))
 
 
 def test_mosaic_of_base_marks_selected_heads_and_stays_small():

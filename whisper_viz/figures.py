@@ -89,7 +89,7 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     The matrix is drawn as a PNG image trace on numeric axes (row i at y = i) with its colour legend
     beside it: plotly draws that in about a third of the time of a heatmap trace on a category axis
     (23 vs 65 ms for a 30 s window in Chromium), which is most of what a head toggle waits for. Hover
-    shows each cell's token row, time and weight.
+    shows each cell's token text, time and weight, through an invisible heatmap trace of the same cells.
     """
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != len(tokens):
@@ -102,13 +102,9 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     bin_seconds = factor * SECONDS_PER_ENCODER_FRAME
     binned = f" (mean of {factor} frames)" if factor > 1 else ""
     low, high = _value_range(z)
-    traces = [dict(
-        type="image", source=_png_uri(z, HEATMAP_COLORSCALE, low, high), name="attention",
-        x0=offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2, dx=bin_seconds, y0=0, dy=1,
-        # weights travel as a typed array; per-cell token text would cost a toggle ~80 ms more (measured),
-        # so hover names the row, the axis its text, and the path's corners and word marks say the token
-        customdata=z, hovertemplate=f"token #%{{y}}<br>time %{{x:.2f}} s<br>{value_label} %{{customdata:.4g}}"
-                                    f"{binned}<extra></extra>")]
+    x0 = offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2  # centre of the first time bin
+    traces = [dict(type="image", source=_png_uri(z, HEATMAP_COLORSCALE, low, high), name="attention",
+                   x0=x0, dx=bin_seconds, y0=0, dy=1, hoverinfo="skip")]
     # one line trace draws every word outline (plotly shapes cost ~1 ms each to draw)
     if path is not None and len(path[0]):
         rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
@@ -117,6 +113,13 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
                            name="DTW path", hovertext=[f"{labels[r]} at {t:.2f} s" for r, t in zip(rows, seconds)],
                            hovertemplate="token %{hovertext}<extra>DTW path</extra>"))
     traces += _word_spans(words, len(tokens))
+    # Hover comes from an invisible heatmap of the same cells (the image trace cannot name its row):
+    # its %{y} is the y axis's label of the row, the token's text (ticktext, or labelalias where the
+    # labels are thinned out). Drawn at opacity 0 it adds ~2 ms to a redraw; weights travel as a typed array.
+    traces.append(dict(type="heatmap", z=z, x0=x0, dx=bin_seconds, y0=0, dy=1, opacity=0, showscale=False,
+                       name="cells", hoverongaps=False,
+                       hovertemplate=f"<b>%{{y}}</b><br>time %{{x:.2f}} s<br>{value_label} %{{z:.4g}}{binned}"
+                                     "<extra></extra>"))
     height = heatmap_height(len(tokens))
     step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
     shown = list(range(0, len(tokens), step))
@@ -128,6 +131,8 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
                                                         offset + last * SECONDS_PER_ENCODER_FRAME],
                    showgrid=False, zeroline=False),
         yaxis=dict(tickmode="array", tickvals=shown, ticktext=[tokens[i].text for i in shown],
+                   # rows without a tick (thinned out) still get their token's text as hover label
+                   labelalias={str(i): token.text for i, token in enumerate(tokens) if i % step}, hoverformat="d",
                    range=[len(tokens) - 0.5, -0.5], showgrid=False, zeroline=False,
                    scaleanchor=False,  # an image trace would otherwise keep its pixels square
                    # on hover, a line across the hovered row leads to its label

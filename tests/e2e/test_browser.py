@@ -62,6 +62,16 @@ MOSAIC_POINT = """(index) => { const gd = document.querySelector('.st-key-mosaic
   return [box.left + layout._size.l + layout.xaxis.l2p(trace.x[index]),
           box.top + layout._size.t + layout.yaxis.l2p(trace.y[index])]; }"""
 
+# Pixel of the heatmap cell at (middle of the time axis, token row), and the row's token text as the axis has it.
+HEATMAP_ROW_POINT = """(row) => { const gd = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
+  const layout = gd._fullLayout, box = gd.getBoundingClientRect(), y = layout.yaxis;
+  const tick = y.tickvals.indexOf(row);
+  const text = tick >= 0 ? y.ticktext[tick] : y.labelalias[String(row)];
+  return [box.left + layout._size.l + layout.xaxis.l2p((layout.xaxis.range[0] + layout.xaxis.range[1]) / 2),
+          box.top + layout._size.t + y.l2p(row), text, tick >= 0]; }"""
+HOVER_TEXT = """() => Array.from(document.querySelectorAll('.st-key-heatmap_a .hoverlayer text'))
+  .map((t) => t.textContent).join(' | ')"""
+
 
 @pytest.fixture(scope="module")
 def clip30(data_dir, tmp_path_factory):
@@ -97,6 +107,21 @@ def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
     _wait_for_heatmap(page)
     page.screenshot(path=str(screenshot_dir / "explore_30s.png"), full_page=True)
     assert "clip30.flac" in page.inner_text("body")
+
+    # hovering a cell names its token, on rows with a tick label and on rows whose label was thinned out
+    page.locator(HEATMAP).scroll_into_view_if_needed()
+    seen = set()
+    for row in (1, 2, 3, 10, 11):
+        x, y, text, has_tick = page.evaluate(HEATMAP_ROW_POINT, row)
+        page.mouse.move(x, y)
+        assert text.strip(), (row, text)
+        # the label of the cell under the pointer: its token's text, its time and its value
+        page.wait_for_function(f"(token) => {{ const h = ({HOVER_TEXT})(); return h.includes(token) && h.includes('time'); }}",
+                               arg=text.strip(), timeout=UPDATE_TIMEOUT_MS)
+        seen.add(has_tick)
+    assert seen == {True, False}, "rows with and without a tick label were both hovered"
+    page.screenshot(path=str(screenshot_dir / "heatmap_hover.png"))
+    page.mouse.move(0, 0)
 
     latencies = [_toggle(page, "head_0_1") for _ in range(LATENCY_TOGGLES)]
     assert all(m["heatmap"] is not None for m in latencies), latencies
