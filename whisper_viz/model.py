@@ -250,14 +250,28 @@ class TextDecoder(nn.Module):
                 module.weight = nn.Parameter(module.weight.detach().t().contiguous().t(), requires_grad=False)
         for block in self.blocks:
             block.attn.fuse_qkv()
-        self.packed_vocabulary = pack_fp16(self.token_embedding.weight.detach(), None)
+        self._pack_vocabulary = True
 
-    packed_vocabulary = None  # pack_fp16 of the tied token embedding (vocab, state), CPU; not in the state dict
+    _pack_vocabulary = False  # prepare_cpu_decoding was called: pack the vocabulary on first use
+    _packed_vocabulary = None
+
+    @property
+    def packed_vocabulary(self):
+        """pack_fp16 of the tied token embedding (vocab, state) on CPU, else None; not in the state dict.
+
+        Packed on first use, not at load: packing 51864 rows takes ~240 ms, a second load from the cache
+        would take twice as long, and a one-off command-line run gains less than that.
+        """
+        if self._pack_vocabulary:
+            self._packed_vocabulary = pack_fp16(self.token_embedding.weight.detach(), None)
+            self._pack_vocabulary = False
+        return self._packed_vocabulary
 
     def project(self, x: Tensor) -> Tensor:
         """Final-layer-norm states (..., state) -> fp32 logits (..., vocab) through the tied token embedding."""
-        if self.packed_vocabulary is not None:
-            return packed_linear(x, self.packed_vocabulary)
+        packed = self.packed_vocabulary
+        if packed is not None:
+            return packed_linear(x, packed)
         return (x @ self.token_embedding.weight.to(x.dtype).T).float()
 
     def forward(self, tokens: Tensor, state: DecoderState, capture: bool = False, logits_from: int = 0,
