@@ -69,7 +69,8 @@ def test_heatmap_traces_rows_and_word_spans():
                                                title="A"))
     heat, line, spans, marks, cells = fig.data
     assert heat.type == "image" and {t.type for t in (line, spans, marks)} == {"scatter"}
-    assert heat.hoverinfo == "skip" and cells.type == "heatmap" and cells.opacity == 0  # hover only, not drawn
+    assert heat.hoverinfo == "skip" and cells.type == "heatmap" and cells.opacity == 0  # hover only, not seen
+    assert cells.zsmooth == "fast"  # drawn one pixel per cell (cheap), not brick by brick
     pixels = _png_of(heat.source)
     assert pixels.shape == (13, 400, 4)  # short clips are drawn at full resolution, one pixel per cell
     bright = tuple(int(c) for c in pixels[0, 0, :3])  # the diagonal's 1.0 is the top of the colour scale

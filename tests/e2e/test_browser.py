@@ -176,7 +176,8 @@ def test_clicking_a_thumbnail_toggles_its_head(page, app_url, screenshot_dir):
                            " return g && g.layout.title.text !== title; }", arg=before[1], timeout=UPDATE_TIMEOUT_MS)
     # the grid is drawn after the heatmap and the mosaic: wait for it to follow
     page.wait_for_function("() => document.querySelector('.st-key-head_0_1 input').checked", timeout=UPDATE_TIMEOUT_MS)
-    assert "heads=0%3A1%2C" in page.evaluate("location.href")  # the shared link follows (Playwright's page.url lags)
+    # the shared link follows (Playwright's page.url lags; Streamlit may write the URL after drawing the grid)
+    page.wait_for_function("() => location.href.includes('heads=0%3A1%2C')", timeout=UPDATE_TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "mosaic_click.png"), full_page=True)
 
 
