@@ -59,7 +59,10 @@ def pack_fp16(weight: Tensor, bias: Tensor | None):
         return None
     if not torch.equal(weight.half().float(), weight):
         return None
-    return torch.ops.quantized.linear_prepack_fp16(weight.contiguous(), bias)
+    try:
+        return torch.ops.quantized.linear_prepack_fp16(weight.contiguous(), bias)
+    except RuntimeError:  # fbgemm built in, but this CPU lacks the instructions it needs (AVX2)
+        return None
 
 
 def packed_linear(x: Tensor, packed) -> Tensor:
