@@ -49,13 +49,16 @@ def contender_worker(name: str, args: argparse.Namespace, connection) -> None:
         peer = faster_peer(model, args.threads) if name == "faster-whisper" else openai_peer(model)
         run = lambda: peer(audio)  # noqa: E731
     run()  # warm-up (numba compile, allocator, caches)
-    connection.send(("ready", model.device.type, str(model.dtype)))
+    connection.send((model.device.type, str(model.dtype), len(audio) / 16000))
     while connection.recv():
         connection.send(timed(run))
 
 
 def interleaved_seconds(names: list[str], args: argparse.Namespace) -> tuple[dict[str, list[float]], tuple]:
-    """Seconds of each contender per round, each in its own process, one run of each per round."""
+    """Seconds of each contender per round, each in its own process, one run of each per round.
+
+    Also returns (device type, dtype, clip seconds) as the first contender reported them.
+    """
     context = multiprocessing.get_context("spawn")
     workers = {}
     for name in names:
@@ -63,7 +66,7 @@ def interleaved_seconds(names: list[str], args: argparse.Namespace) -> tuple[dic
         process = context.Process(target=contender_worker, args=(name, args, child), daemon=True)
         process.start()
         workers[name] = (process, parent)
-    device = [connection.recv() for _, connection in workers.values()][0][1:]
+    setup = [connection.recv() for _, connection in workers.values()][0]
     times = {name: [] for name in names}
     for _ in range(args.runs):
         for name, (_, connection) in workers.items():
@@ -72,7 +75,7 @@ def interleaved_seconds(names: list[str], args: argparse.Namespace) -> tuple[dic
     for process, connection in workers.values():
         connection.send(False)
         process.join()
-    return times, device
+    return times, setup
 
 
 def clip_audio(args: argparse.Namespace):
@@ -140,8 +143,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     first_load, cached_load = cold_start(args.model, args.device)
     names = ["whisper-viz"] + [peer for peer in ("faster-whisper", "openai-whisper") if peer not in args.skip]
-    times, (device, dtype) = interleaved_seconds(names, args)
-    seconds = len(clip_audio(args)) / 16000
+    times, (device, dtype, seconds) = interleaved_seconds(names, args)
     print(f"model {args.model} on {device} ({dtype}), clip {args.clip} ({seconds:.1f} s), {args.threads} threads, "
           f"median of {args.runs} warm runs, one process per contender, interleaved")
     print(f"cold start: first load {first_load * 1000:.0f} ms, second load (cache) {cached_load * 1000:.0f} ms")
@@ -150,6 +152,7 @@ def main() -> None:
     for name, peer_times in times.items():
         ratio = statistics.median(a / b for a, b in zip(ours, peer_times))
         print(f"{name + ' (words)':<30}{statistics.median(peer_times) * 1000:8.1f} ms   ratio ours/{name}: {ratio:.2f}")
+
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ and its `.pt` files load here. Attention uses SDPA except where the weights them
 """
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -253,22 +254,15 @@ class TextDecoder(nn.Module):
                 module.weight = nn.Parameter(module.weight.detach().t().contiguous().t(), requires_grad=False)
         for block in self.blocks:
             block.attn.fuse_qkv()
-        self._pack_vocabulary = True
 
-    _pack_vocabulary = False  # prepare_cpu_decoding was called: pack the vocabulary on first use
-    _packed_vocabulary = None
-
-    @property
+    @cached_property
     def packed_vocabulary(self):
         """pack_fp16 of the tied token embedding (vocab, state) on CPU, else None; not in the state dict.
 
         Packed on first use, not at load: packing 51864 rows takes ~240 ms, a second load from the cache
         would take twice as long, and a one-off command-line run gains less than that.
         """
-        if self._pack_vocabulary:
-            self._packed_vocabulary = pack_fp16(self.token_embedding.weight.detach(), None)
-            self._pack_vocabulary = False
-        return self._packed_vocabulary
+        return pack_fp16(self.token_embedding.weight.detach(), None)
 
     def project(self, x: Tensor) -> Tensor:
         """Final-layer-norm states (..., state) -> fp32 logits (..., vocab) through the tied token embedding."""
