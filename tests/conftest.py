@@ -1,10 +1,13 @@
 """Shared fixtures: the committed test clips and one real tiny.en model per test session."""
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 DATA_DIR = Path(__file__).parent / "data"
+REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config):
@@ -23,3 +26,25 @@ def tiny_model():
     import whisper_viz as wv
 
     return wv.load_model("tiny.en", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    return REPO_DIR
+
+
+@pytest.fixture(scope="session")
+def bench_module():
+    """Import a script of bench/ by its path there, e.g. bench_module("accuracy/dataset.py")."""
+    def load(relative: str):
+        path = REPO_DIR / "bench" / relative
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))  # bench scripts import their neighbours by name
+        name = "bench_" + relative.replace("/", "_").removesuffix(".py")
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        return sys.modules[name]
+    return load

@@ -12,7 +12,6 @@ from whisper_viz.errors import HeadSetError
 from whisper_viz.heads import (
     OFFICIAL_HEADS,
     HeadSet,
-    dump_mtime,
     mask_from_dump,
     official_shape,
     parse_heads,
@@ -36,9 +35,9 @@ def test_official_dump_round_trip_is_byte_identical(name):
     assert heads.shape == official_shape(name)
     reference = np.frombuffer(gzip.decompress(base64.b85decode(dump)), dtype=bool)
     np.testing.assert_array_equal(heads.mask.ravel(), reference)
-    assert heads.mtime == dump_mtime(dump) > 0
+    assert heads.mtime > 0
     assert heads.to_dump() == dump
-    assert HeadSet(heads.mask).to_dump(mtime=dump_mtime(dump)) == dump
+    assert HeadSet(heads.mask).to_dump(mtime=heads.mtime) == dump
     assert HeadSet.from_pairs(heads.pairs(), heads.shape).to_dump(mtime=heads.mtime) == dump
 
 
@@ -51,11 +50,11 @@ def test_official_pairs(name):
 def test_new_sets_default_to_mtime_zero_and_decode_back():
     heads = HeadSet.from_text("0:1, 3:5", (4, 6))
     dump = heads.to_dump()
-    assert dump_mtime(dump) == 0
+    assert HeadSet.from_dump(dump, 4, 6).mtime == 0
     assert HeadSet.from_dump(dump.decode(), 4, 6) == heads
 
 
-def test_sparse_tensor_matches_reference_buffer():
+def test_our_models_heads_buffer_matches_the_reference_buffer(tiny_model):
     # a tiny untrained reference model with tiny.en's decoder grid: 4 layers x 6 heads
     dims = whisper.model.ModelDimensions(
         n_mels=80, n_audio_ctx=8, n_audio_state=6, n_audio_head=1, n_audio_layer=1,
@@ -64,7 +63,7 @@ def test_sparse_tensor_matches_reference_buffer():
     model = whisper.model.Whisper(dims)
     dump = whisper._ALIGNMENT_HEADS["tiny.en"]
     model.set_alignment_heads(dump)
-    ours = HeadSet.from_dump(dump, 4, 6).to_sparse_tensor()
+    ours = tiny_model.model.alignment_heads  # set from the same heads when the model loaded
     assert ours.is_sparse and ours.dtype == torch.bool
     assert torch.equal(ours.indices(), model.alignment_heads.indices())
     assert torch.equal(ours.to_dense(), model.alignment_heads.to_dense())
@@ -157,7 +156,7 @@ def test_bad_masks_and_shapes():
 def run_heads_cli(argv, capsys):
     import argparse
 
-    from whisper_viz.cli_heads import add_heads_parser
+    from whisper_viz.cli.heads import add_heads_parser
     from whisper_viz.errors import WhisperVizError
 
     parser = argparse.ArgumentParser(prog="whisper-viz")
@@ -183,7 +182,7 @@ def test_cli_decode_show_and_custom_sets(capsys):
     code, out = run_heads_cli(["show", "--model", "tiny.en"], capsys)
     assert "8 of 24 heads" in out and "layer 3       # # # # # ." in out
     code, out = run_heads_cli(["encode", "--shape", "2x3", "--heads", "1:2"], capsys)
-    assert HeadSet.from_dump(out.strip(), 2, 3).pairs() == ((1, 2),) and dump_mtime(out.strip()) == 0
+    assert HeadSet.from_dump(out.strip(), 2, 3).pairs() == ((1, 2),) and HeadSet.from_dump(out.strip(), 2, 3).mtime == 0
     code, out = run_heads_cli(["show", "--shape", "2x3", "--heads", "upper"], capsys)
     assert "pairs: 1:0,1:1,1:2" in out
 

@@ -35,3 +35,7 @@ class DecodingError(WhisperVizError, ValueError):
 
 class DeviceError(WhisperVizError, RuntimeError):
     """The requested device (e.g. CUDA) is not available here."""
+
+
+class ExportError(WhisperVizError, ValueError):
+    """Results cannot be written in the requested format."""

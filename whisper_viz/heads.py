@@ -197,12 +197,6 @@ class HeadSet:
         raw = np.ascontiguousarray(self.mask).tobytes()  # one byte per head, layer-major
         return base64.b85encode(gzip.compress(raw, compresslevel=GZIP_COMPRESSLEVEL, mtime=mtime))
 
-    def to_sparse_tensor(self):
-        """Sparse COO bool torch tensor (layers, heads), like openai-whisper's `alignment_heads` buffer."""
-        import torch
-
-        return torch.from_numpy(self.mask.copy()).to_sparse()
-
     # --- editing (returns new sets) -------------------------------------------------------
     def with_head(self, layer: int, head: int, on: bool = True) -> HeadSet:
         """A copy with one head switched on or off."""
@@ -230,12 +224,6 @@ def mask_from_dump(dump: bytes | str, n_layers: int, n_heads: int) -> np.ndarray
     """Decode a dump to a writable bool (n_layers, n_heads) mask; for `set_alignment_heads`."""
     mask, _ = _decode_dump(dump, n_layers, n_heads)
     return mask
-
-
-def dump_mtime(dump: bytes | str) -> int:
-    """The gzip header mtime (seconds since 1970) stored in a dump."""
-    raw = _b85_to_gzip(dump)
-    return struct.unpack_from("<I", raw, GZIP_MTIME_OFFSET)[0]
 
 
 def official_shape(model_name: str) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SECONDS_PER_ENCODER_FRAME = 0.02  # one encoder frame (two mel hops of 10 ms)
+from .constants import SECONDS_PER_ENCODER_FRAME
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,17 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE))
 import whisper_viz as wv  # noqa: E402
-from whisper_viz.alignment import align_words  # noqa: E402
-from whisper_viz.analysis import analyze  # noqa: E402
-from whisper_viz.discovery import discover_heads  # noqa: E402
+from dataset import load_split  # noqa: E402
+
+from whisper_viz.alignment.presets import align_words  # noqa: E402
+from whisper_viz.alignment.tuned import align_tuned, tuned_heads_for  # noqa: E402
+from whisper_viz.engine.analysis import analyze  # noqa: E402
+from whisper_viz.engine.audio import load_audio as wv_load_audio  # noqa: E402
+from whisper_viz.evaluation.discovery import discover_heads  # noqa: E402
+from whisper_viz.evaluation.metrics import WITHIN_SECONDS, boundary_errors, summarize  # noqa: E402
 from whisper_viz.heads import HeadSet  # noqa: E402
-from whisper_viz.boundary_accuracy import WITHIN_SECONDS, boundary_errors, load_split, summarize_errors  # noqa: E402
-from whisper_viz.tuning import align_tuned, tuned_heads_for  # noqa: E402
 
 NOTES = """
 ## How to read this
@@ -42,7 +46,7 @@ NOTES = """
 - `whisper-viz reference` is openai-whisper's algorithm on the official heads; in recognition mode it gives the
   same word times as openai-whisper and faster-whisper on the same weights (the rows match).
 - `discovered heads` = `discovery.discover_heads` on the TRAIN split's true timings, aligned with the reference
-  pipeline. `tuned` = the `tuned` preset (whisper_viz/tuning.py): lag-compensated heads chosen on TRAIN,
+  pipeline. `tuned` = the `tuned` preset (whisper_viz/alignment/tuned.py): lag-compensated heads chosen on TRAIN,
   silence-aware DTW over voiced frames without punctuation rows, word edges trimmed to voiced 10 ms frames.
   The "without ..." rows switch one of its steps off.
 - "worst after pause" is the largest start or end error of any word that follows the 2 / 7 / 13 s pause
@@ -72,7 +76,8 @@ def openai_transcriber(model: wv.LoadedModel):
     reference = reference.eval()
 
     def run(path: Path):
-        out = whisper.transcribe(reference, str(path), word_timestamps=True, temperature=0.0, fp16=False,
+        audio = wv_load_audio(path)  # the same 16 kHz samples every system gets (openai-whisper's own reader needs ffmpeg)
+        out = whisper.transcribe(reference, audio, word_timestamps=True, temperature=0.0, fp16=False,
                                  beam_size=None, verbose=None, language="en")
         return [w for s in out["segments"] for w in s.get("words", [])]
 
@@ -135,7 +140,7 @@ def run_model(name: str, clips, threads: int, peers: bool, workdir: Path) -> dic
         "whisper-viz reference (official heads) ": ("recognition", lambda r: r.words),
         "whisper-viz tuned ": ("recognition", lambda r: align_words(r, preset="tuned")),
     }
-    scored = {k: ([], []) for k in systems}
+    scored = {k: [] for k in systems}
     seconds = {k: 0.0 for k in systems}
     for clip in clips:
         for mode in ("forced", "recognition"):
@@ -146,31 +151,26 @@ def run_model(name: str, clips, threads: int, peers: bool, workdir: Path) -> dic
                 if system_mode != mode:
                     continue
                 started = time.perf_counter()
-                errors, flags = boundary_errors([_Word(w) for w in align(result)], clip.words, clip.after_pause)
+                scored[key].append(boundary_errors([_Word(w) for w in align(result)], clip.words, clip.after_pause))
                 seconds[key] += analysis_seconds + time.perf_counter() - started
-                scored[key][0].append(errors)
-                scored[key][1].append(flags)
     if peers:
         for key, make in (("openai-whisper", lambda: openai_transcriber(model)),
                           ("faster-whisper", lambda: faster_transcriber(model, threads, workdir))):
             run = make()
             systems[key] = ("recognition", None)
-            scored[key], seconds[key] = ([], []), 0.0
+            scored[key], seconds[key] = [], 0.0
             for clip in clips:
                 started = time.perf_counter()
                 words = [_Word(w) for w in run(clip.path)]
                 seconds[key] += time.perf_counter() - started
-                errors, flags = boundary_errors(words, clip.words, clip.after_pause)
-                scored[key][0].append(errors)
-                scored[key][1].append(flags)
-    total = sum(len(c.words) for c in clips)
+                scored[key].append(boundary_errors(words, clip.words, clip.after_pause))
     rows = []
     for key, (mode, _) in systems.items():
-        acc = summarize_errors(scored[key][0], scored[key][1], total)
+        acc = summarize(scored[key])
         per_pause = {}
         for pause in sorted({c.pause for c in clips if c.pause}):
             picked = [i for i, c in enumerate(clips) if c.pause == pause]
-            sub = summarize_errors([scored[key][0][i] for i in picked], [scored[key][1][i] for i in picked], 0)
+            sub = summarize([scored[key][i] for i in picked])
             per_pause[f"{pause:g}"] = round(sub.pause_max_error, 3)
         rows.append({"model": name, "system": key.strip(), "mode": mode, "start_mae": acc.start_mae,
                      "end_mae": acc.end_mae, "mae": acc.mae, "within": list(acc.within), "words": acc.words,

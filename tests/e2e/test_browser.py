@@ -17,7 +17,6 @@ FIRST_LOAD_TIMEOUT_MS = 300_000  # model load + numba compilation + analysis on 
 UPDATE_TIMEOUT_MS = 30_000
 CLIP_SECONDS = 30
 LATENCY_TOGGLES = 12  # toggles measured (a head on, then off again, six times): the median of 12 is steadier
-LATENCY_BOUND_MS = 5_000  # generous: shared CI machines are slow; the measured figure is reported
 HEATMAP = ".st-key-heatmap_a .js-plotly-plot"
 WORD_TABLE = ".st-key-word_table table"
 
@@ -123,6 +122,8 @@ def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
     page.screenshot(path=str(screenshot_dir / "heatmap_hover.png"))
     page.mouse.move(0, 0)
 
+    # every toggle must redraw the heatmap (None = not within UPDATE_TIMEOUT_MS); how fast is reported, not
+    # asserted: speed goals are measured against peers by bench/, never by a time bound in a test
     latencies = [_toggle(page, "head_0_1") for _ in range(LATENCY_TOGGLES)]
     assert all(m["heatmap"] is not None for m in latencies), latencies
     assert latencies[0]["table"] is not None, "adding head 0:1 should move some words"
@@ -137,7 +138,6 @@ def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
               "median_both_ms": statistics.median(max(m["heatmap"], m["table"]) for m in changed)}
     (screenshot_dir / "toggle_latency.json").write_text(json.dumps(report, indent=2))
     print("toggle latency:", json.dumps(report))
-    assert report["median_both_ms"] < LATENCY_BOUND_MS
     assert not _checked(page, "head_0_1")  # an even number of toggles leaves it off
 
     table = page.locator(".st-key-word_table [data-testid='stDataFrameResizable']")

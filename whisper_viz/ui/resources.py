@@ -15,9 +15,9 @@ from functools import cached_property
 
 import streamlit as st
 
-from ..analysis import analyze
+from ..engine.analysis import analyze
+from ..engine.loading import LoadedModel, load_model
 from ..errors import WhisperVizError
-from ..loading import LoadedModel, load_model
 from ..results import AnalysisResult
 
 MAX_AUDIO_SECONDS = 10 * 60.0  # longest clip the app accepts (the library's own limit is 2 h)

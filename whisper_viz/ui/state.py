@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ..alignment import NORMALIZATIONS, AlignmentOptions
+from ..alignment.options import NORMALIZATIONS, AlignmentOptions
+from ..alignment.presets import PRESETS
 
 # --- widget keys; the ones in URL_FIELDS double as query-parameter names -------------------------
 SOURCE = "source"  # "example" | "upload" | "record"
@@ -41,7 +42,7 @@ LOCAL_MODEL = "local path…"
 DEVICES = {"auto": "Auto", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 VIEWS = {"raw": "Raw softmax", "normalized": "Normalized", "filtered": "Filtered"}
 SECTIONS = {"heads": "Heads", "compare": "A/B compare", "export": "Export"}
-ALIGNERS = {"reference": "Reference DTW", "tuned": "whisper-viz tuned"}
+ALIGNERS = {name: preset.label for name, preset in PRESETS.items()}
 DEFAULT_MEDFILT = 7  # frames, openai-whisper's width
 MEDFILT_CHOICES = (1, 3, 5, 7, 9, 11, 15)
 

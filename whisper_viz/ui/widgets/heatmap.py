@@ -1,0 +1,44 @@
+"""The focused heatmap of one head set: the drawn matrix, its DTW path and word spans."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ...figures.attention import attention_heatmap
+from ...results import AnalysisResult
+from .aligned import AlignedView
+
+VALUE_LABELS = {"raw": "softmax", "normalized": "z-score", "filtered": "filtered"}  # colour bar titles
+CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+# Streamlit's own chart theme re-writes the whole figure JSON in the browser (about 0.2 s for a 30 s
+# heatmap on a slow CPU, on every toggle); setting the few colours of the app's theme ourselves costs nothing
+GRID_COLOR = "#31333f"
+DARK_LAYOUT = {  # colours of the app's dark theme (.streamlit/config.toml) over plotly's default template
+    "font": {"color": "#fafafa"}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+    "xaxis": {"gridcolor": GRID_COLOR, "zerolinecolor": GRID_COLOR},
+    "yaxis": {"gridcolor": GRID_COLOR, "zerolinecolor": GRID_COLOR},
+}
+
+
+def show(fig: go.Figure, **kwargs) -> None:
+    """`st.plotly_chart` of one of our figures, styled for the app's dark theme without Streamlit's theming."""
+    fig.update_layout(DARK_LAYOUT)
+    st.plotly_chart(fig, theme=None, **kwargs)
+
+
+def heatmap_figure(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None,
+                   title: str = "") -> go.Figure:
+    """The heatmap of `view`'s shown window, zoomed to `zoom` seconds (None = whole window)."""
+    capture = result.windows[view.options.window]
+    return attention_heatmap(view.matrix, capture.tokens, offset=capture.offset,
+                             path=(view.window.text_indices, view.window.time_indices), words=view.window_words,
+                             time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
+
+
+def heatmap(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None, *, title: str = "",
+            key: str) -> go.Figure:
+    """Draw the heatmap in the page; returns the figure."""
+    fig = heatmap_figure(result, view, zoom, title)
+    show(fig, key=key, config=CHART_CONFIG)
+    return fig

@@ -1,0 +1,71 @@
+"""Converted checkpoints cached on disk (fp16), so a second load of a model skips the conversion.
+
+Files live under $WHISPER_VIZ_CACHE or ~/.cache/whisper-viz, named by the source's path, size and mtime.
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .checkpoint import Checkpoint, convert_ctranslate2, convert_openai
+from .registry import ModelSource
+
+CACHE_FORMAT = 1  # bump when the cached layout changes
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("WHISPER_VIZ_CACHE", Path.home() / ".cache" / "whisper-viz"))
+
+
+def _cache_path(source: ModelSource) -> Path:
+    key = hashlib.sha1(f"{CACHE_FORMAT}|{source.name}".encode())
+    for p in source.weights:
+        stat = p.stat()
+        key.update(f"|{p.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    slug = "".join(c if c.isalnum() or c in ".-" else "_" for c in Path(source.name).name)[:40]
+    return cache_dir() / f"{slug}-{key.hexdigest()[:16]}.pt"
+
+
+def _save_cache(path: Path, checkpoint: Checkpoint, tokenizer: Path) -> None:
+    """Write atomically; a cache that cannot be written only costs speed next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"dims": checkpoint.dims, "alignment_heads": [list(p) for p in checkpoint.alignment_heads],
+                   "model_state_dict": {k: v.half() if v.is_floating_point() else v for k, v in checkpoint.state_dict.items()},
+                   "suppress_ids": list(checkpoint.suppress_ids), "suppress_ids_begin": list(checkpoint.suppress_ids_begin),
+                   "tokenizer": str(tokenizer)}
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            torch.save(payload, tmp)
+        os.replace(tmp.name, path)
+    except OSError:
+        pass
+
+
+def _load_cache(path: Path) -> tuple[Checkpoint, Path] | None:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = Checkpoint(payload["dims"], payload["model_state_dict"],
+                                tuple(tuple(p) for p in payload["alignment_heads"]),
+                                tuple(payload["suppress_ids"]), tuple(payload["suppress_ids_begin"]))
+        return checkpoint, Path(payload["tokenizer"])
+    except Exception:  # a stale or damaged cache file is simply rebuilt
+        return None
+
+
+def load_checkpoint(source: ModelSource, use_cache: bool = True) -> tuple[Checkpoint, Path, bool]:
+    """(checkpoint, tokenizer.json path, whether it came from the cache)."""
+    path = _cache_path(source)
+    if use_cache and path.is_file():
+        cached = _load_cache(path)
+        if cached is not None and cached[1].is_file():
+            return cached[0], cached[1], True
+    if source.format == "ctranslate2":
+        checkpoint, tokenizer = convert_ctranslate2(source), source.tokenizer
+    else:
+        checkpoint, tokenizer = convert_openai(source)
+    if use_cache:
+        _save_cache(path, checkpoint, tokenizer)
+    return checkpoint, tokenizer, False
