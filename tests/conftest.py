@@ -29,6 +29,29 @@ def tiny_model():
 
 
 @pytest.fixture(scope="session")
+def base_model():
+    """The multilingual base model (6 layers x 8 heads), loaded once per test session."""
+    import whisper_viz as wv
+
+    return wv.load_model("base", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def openai_reference():
+    """build(model): openai-whisper's model with one of our loaded models' weights and official heads."""
+    def build(model):
+        from whisper.model import ModelDimensions, Whisper
+
+        from whisper_viz.heads import HeadSet
+
+        reference = Whisper(ModelDimensions(**model.dims.to_dict()))
+        reference.load_state_dict({k: v for k, v in model.model.state_dict().items() if k != "alignment_heads"})
+        reference.set_alignment_heads(HeadSet(model.official_heads).to_dump())
+        return reference.eval()
+    return build
+
+
+@pytest.fixture(scope="session")
 def repo_dir() -> Path:
     return REPO_DIR
 

@@ -39,3 +39,7 @@ class DeviceError(WhisperVizError, RuntimeError):
 
 class ExportError(WhisperVizError, ValueError):
     """Results cannot be written in the requested format."""
+
+
+class FigureExportError(WhisperVizError, RuntimeError):
+    """A figure cannot be rendered to PNG here (kaleido or a Chrome/Chromium binary is missing)."""

@@ -53,6 +53,7 @@ def test_inputs_path_bytes_and_array_agree(tiny_model, data_dir):
     assert np.array_equal(by_path.attention, by_array.attention)
 
 
+@pytest.mark.slow
 def test_long_audio_gives_one_capture_per_window(tiny_model, data_dir):
     result = wv.analyze(tiny_model, data_dir / "long45.flac")
     assert len(result.windows) >= 2
@@ -74,6 +75,7 @@ def test_forced_mode_teacher_forces_the_given_text(tiny_model, data_dir):
     assert second_sentence.start > 2.0 + 7.0 - 0.5  # after the 7 s pause
 
 
+@pytest.mark.slow
 def test_forced_mode_over_several_windows(tiny_model, data_dir):
     text = (data_dir / "long45.txt").read_text()
     result = wv.analyze(tiny_model, data_dir / "long45.flac", text=text)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 N_CASES = 1000
 SEED = 20240607
@@ -106,6 +107,7 @@ def run_worker(n_cases: int, seed: int = SEED) -> int:
     return bad
 
 
+@pytest.mark.slow
 def test_corrupted_clips_decode_or_raise_audio_error():
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     proc = subprocess.run(

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import whisper_viz as wv
-from whisper_viz.engine import analysis
-from whisper_viz.engine import decoding
+from whisper_viz.engine import analysis, decoding
 from whisper_viz.engine.audio import load_audio
 from whisper_viz.engine.model import DecoderState
 from whisper_viz.engine.screened_vocabulary import ScreenedVocabulary
@@ -73,7 +72,8 @@ def test_choose_equals_full_argmax_under_every_mask(screen, decoded_hidden_state
             assert token == int(reference.argmax()), (i, masking)
 
 
-@pytest.mark.parametrize("clip", ["speech20.flac", "long45.flac", "pause7.flac", "hello.wav"])
+@pytest.mark.parametrize("clip", ["speech20.flac", pytest.param("long45.flac", marks=pytest.mark.slow), "pause7.flac",
+                                  "hello.wav"])
 def test_decoding_equals_the_full_projection(tiny_model, data_dir, clip, monkeypatch):
     decoded = []
     original = decoding.decode_window

@@ -19,7 +19,8 @@ def reference(tiny_model):
     return model.eval()
 
 
-@pytest.mark.parametrize("clip", ["hello.wav", "pause7.flac", "speech20.flac", "long45.flac"])
+@pytest.mark.parametrize("clip", ["hello.wav", "pause7.flac", "speech20.flac",
+                                  pytest.param("long45.flac", marks=pytest.mark.slow)])
 def test_words_equal_openai_whisper(tiny_model, reference, data_dir, clip):
     ours = wv.analyze(tiny_model, data_dir / clip)
     theirs = whisper.transcribe(reference, ours.audio, word_timestamps=True, temperature=0.0, fp16=False, verbose=None)
@@ -31,6 +32,7 @@ def test_words_equal_openai_whisper(tiny_model, reference, data_dir, clip):
     assert [w["probability"] for w in their_words] == pytest.approx([w.probability for w in ours.words], abs=1e-3)
 
 
+@pytest.mark.slow
 def test_official_realignment_reproduces_analysis_words(tiny_model, data_dir):
     result = wv.analyze(tiny_model, data_dir / "long45.flac")
     assert wv.align_words(result, heads="official") == result.words

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from whisper_viz.errors import FigureExportError
 from whisper_viz.figures import attention as figures
-from whisper_viz.figures.render import FigureExportError, chrome_path, figure_html, figure_json, figure_png
+from whisper_viz.figures.render import chrome_path, figure_html, figure_json, figure_png
 from whisper_viz.results import Token
 
 

@@ -136,6 +136,22 @@ def test_upload_analyses_the_file_and_bad_files_show_errors(data_dir):
     assert any("nsupported format" in e.value for e in at.error)
 
 
+def test_a_new_clip_is_shown_whole_not_in_the_previous_clips_zoom(example_page, data_dir):
+    at = example_page  # pause7.flac: 9.7 s
+    assert at.slider(key="zoom").value == (0.0, 9.7)
+    at.radio(key="source").set_value("upload").run()
+    clip = data_dir / "speech20.flac"  # longer than the example: the old zoom would fit inside it
+    at.file_uploader(key="upload").set_value(("speech20.flac", clip.read_bytes(), "audio/flac")).run()
+    _no_errors(at)
+    end = at.slider(key="zoom").max
+    assert end > 18 and at.slider(key="zoom").value == (0.0, end)
+    assert _start_times(at)[-1] < end  # the last words are inside the heatmap
+    assert "zoom" not in at.query_params
+    at.slider(key="zoom").set_value((2.0, 6.0)).run()  # a zoom picked on this clip stays with it
+    _no_errors(at)
+    assert at.slider(key="zoom").value == (2.0, 6.0) and at.query_params["zoom"] == "2.00-6.00"
+
+
 def test_forced_mode_aligns_the_pasted_transcript():
     at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S).run()
     at.selectbox(key="example").set_value("hello.flac").run()
@@ -199,6 +215,14 @@ def test_a_shared_link_restores_example_heads_and_view():
     assert at.select_slider(key="medfilt").value == 3
     assert at.text_input(key="heads_b").value == "upper"
     assert at.query_params["heads_b"] == "upper" and at.query_params["heads"] == "3:1,3:2"
+
+
+def test_a_shared_link_restores_the_zoom():
+    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
+    at.query_params.update({"example": "hello.flac", "zoom": "1.00-2.50"})
+    at.run()
+    _no_errors(at)
+    assert at.slider(key="zoom").value == (1.0, 2.5) and at.query_params["zoom"] == "1.00-2.50"
 
 
 def test_word_audio_is_exactly_the_word_span():

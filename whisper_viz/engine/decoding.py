@@ -214,7 +214,7 @@ def split_segments(tokens: tuple[int, ...], ts_begin: int, window_frames: int) -
             last = cut
         advance = window_frames if single_ending else (tokens[last - 1] - ts_begin) * frames_per_step
         return segments, advance, single_ending
-    duration = window_frames / 100
+    duration = window_frames / FRAMES_PER_SECOND
     stamps = [t for t in tokens if t >= ts_begin]
     if stamps and stamps[-1] != ts_begin:
         duration = (stamps[-1] - ts_begin) * TIME_PRECISION

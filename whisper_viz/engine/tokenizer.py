@@ -1,5 +1,7 @@
 """Whisper's tokenizer from a model's `tokenizer.json`, with its special and timestamp tokens."""
 
+import bisect
+import json
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -26,6 +28,41 @@ def _byte_decoder() -> dict[str, int]:
     return {chr(c): b for b, c in zip(printable, chars)}
 
 
+def _merge_pair(token: str, ranks: dict[str, int]) -> tuple[str, str] | None:
+    """The two tokens byte-level BPE joins last to make `token`: merge the lowest-ranked pair until two remain."""
+    parts = list(token)
+    while len(parts) > 2:
+        rank, i = min((ranks.get(a + b, len(ranks)), i) for i, (a, b) in enumerate(zip(parts, parts[1:])))
+        if rank >= ranks[token]:
+            return None
+        parts[i: i + 2] = [parts[i] + parts[i + 1]]
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def restore_missing_merges(spec: dict) -> list[str]:
+    """Add, in place, the merges a byte-level BPE `tokenizer.json` spec lacks; returns the tokens they make.
+
+    In Whisper's vocabularies (from tiktoken) a token's id is its merge rank, so every token of two or more
+    characters needs a merge. The tokenizer.json installed with base lacks the first one ("Ġ t"), so " the"
+    became "Ġ" + "the" (forced transcripts too), unlike openai-whisper's tokenizer and the model's training.
+    """
+    model, added = spec["model"], {t["content"] for t in spec.get("added_tokens", ())}
+    vocab, merges = model["vocab"], model["merges"]
+    as_text = bool(merges) and isinstance(merges[0], str)  # "a b" in older files, ["a", "b"] in newer ones
+    made = ["".join(m.split(" ") if as_text else m) for m in merges]
+    missing = sorted((t for t in vocab.keys() - set(made) if len(t) > 1 and t not in added), key=vocab.get)
+    restored = []
+    for token in missing:
+        pair = _merge_pair(token, vocab)
+        if pair is None:
+            continue
+        at = bisect.bisect([vocab.get(t, len(vocab)) for t in made], vocab[token])  # merges stay in rank order
+        merges.insert(at, " ".join(pair) if as_text else list(pair))
+        made.insert(at, token)
+        restored.append(token)
+    return restored
+
+
 @dataclass(frozen=True, eq=False)
 class WhisperTokenizer:
     """Text <-> token ids for one Whisper vocabulary, and the ids of its special tokens."""
@@ -36,8 +73,11 @@ class WhisperTokenizer:
     @classmethod
     def from_file(cls, path: Path, n_vocab: int) -> "WhisperTokenizer":
         try:
-            hf = HFTokenizer.from_file(str(path))
-        except Exception as e:  # tokenizers raises a bare Exception on bad JSON
+            spec = json.loads(Path(path).read_text(encoding="utf-8"))
+            if spec.get("model", {}).get("type") == "BPE":
+                restore_missing_merges(spec)
+            hf = HFTokenizer.from_str(json.dumps(spec))
+        except Exception as e:  # OSError, bad JSON, and tokenizers' bare Exception on a bad spec
             raise WeightsError(f"Cannot read the tokenizer {path}: {e}") from e
         tokenizer = cls(hf, n_vocab)
         for name in ("<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>", "<|transcribe|>"):

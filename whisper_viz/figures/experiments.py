@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..constants import SECONDS_PER_ENCODER_FRAME
+from ..constants import FRAMES_PER_SECOND, SECONDS_PER_ENCODER_FRAME
 from ..results import Token, WordTiming
 from .attention import HEATMAP_COLORSCALE, PATH_COLOR, bin_time, heatmap_height
 
@@ -22,6 +23,9 @@ INSERT_COLOR = "rgba(255, 75, 75, 0.18)"  # shading of inserted silence
 WAVEFORM_POINTS = 1500  # envelope columns drawn for a clip
 MAX_COLUMNS = 600  # time bins per heatmap in the stacked view
 LINE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+# Magma (silence black, loud bands light) spelled as rgb(): Streamlit's chart theme rewrites the hex colours
+# #000001-#000020 (its palette placeholders) in any figure, and Magma's darkest hex colour is #000004
+MEL_COLORSCALE = pcolors.make_colorscale(pcolors.convert_colors_to_same_type(pcolors.sequential.Magma, "rgb")[0])
 
 
 def with_gap(matrix: np.ndarray, points: Sequence[float], duration: float) -> np.ndarray:
@@ -187,12 +191,13 @@ def mask_figure(mask: np.ndarray, title: str = "") -> go.Figure:
     return fig
 
 
-def mel_figure(mel: np.ndarray, frames_per_second: int = 100) -> go.Figure:
-    """A log-mel spectrogram (mels, frames of 10 ms); every 2 mel frames make one encoder frame."""
+def mel_figure(mel: np.ndarray, frames_per_second: int = FRAMES_PER_SECOND) -> go.Figure:
+    """A log-mel spectrogram (mels, frames of 10 ms), quiet dark and loud light; every 2 mel frames make one
+    encoder frame."""
     mel = np.asarray(mel, np.float32)
     factor = max(1, int(np.ceil(mel.shape[1] / MAX_COLUMNS)))
     bin_seconds = factor / frames_per_second
-    fig = go.Figure(go.Heatmap(z=bin_time(mel, factor), x0=bin_seconds / 2, dx=bin_seconds, colorscale="Magma",
+    fig = go.Figure(go.Heatmap(z=bin_time(mel, factor), x0=bin_seconds / 2, dx=bin_seconds, colorscale=MEL_COLORSCALE,
                                colorbar=dict(thickness=10), hovertemplate="%{x:.2f} s, mel %{y}<extra></extra>"))
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(title=dict(text="time (s)")), yaxis=dict(title=dict(text="mel bin")))

@@ -7,13 +7,11 @@ import os
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ..errors import FigureExportError
+
 PNG_SCALE = 2  # device pixels per CSS pixel in PNG exports
 CHROME_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 BROWSER_PATH_ENV = "BROWSER_PATH"  # where kaleido looks for Chrome when no path is given
-
-
-class FigureExportError(RuntimeError):
-    """A figure cannot be rendered to PNG here (kaleido or a Chrome/Chromium binary is missing)."""
 
 
 def figure_json(fig: go.Figure) -> str:

@@ -93,6 +93,7 @@ URL_FIELDS: dict[str, tuple[Callable[[str], object], object]] = {
     HEADS_B: (str, "official"),  # the B box's text as typed (a preset name, "l:h" list or dump)
 }
 _RESTORED = "_url_restored"
+_ZOOM_OWNER = "_zoom_owner"  # (audio digest, window index) the zoom was chosen on
 _PENDING = "_pending_"  # prefix: head-set text from the URL, applied once the model's shape is known
 _SHADOW = "_keep_"  # prefix of remembered widget values
 
@@ -188,6 +189,19 @@ def publish_to_url(values: dict[str, object]) -> None:
 def zoom_bounds(offset: float, duration: float) -> tuple[float, float]:
     """The zoom slider's range for a window starting at `offset` and lasting `duration` seconds."""
     return round(offset, 1), round(offset + duration, 1)
+
+
+def fit_zoom(owner: tuple, bounds: tuple[float, float]) -> None:
+    """Before the zoom slider is drawn: show the whole window `bounds` (seconds) when the zoom was chosen on
+    another clip or window (`owner` names the shown one), or does not fit; else keep the zoom as it is.
+
+    A zoom from a shared link has no owner yet and is kept when it fits the first clip shown.
+    """
+    zoom = st.session_state.get(ZOOM)
+    previous = st.session_state.get(_ZOOM_OWNER)
+    if not zoom or previous not in (None, owner) or not bounds[0] <= zoom[0] < zoom[1] <= bounds[1]:
+        st.session_state[ZOOM] = tuple(bounds)
+    st.session_state[_ZOOM_OWNER] = owner
 
 
 def view_options(bounds: tuple[float, float]) -> ViewOptions:

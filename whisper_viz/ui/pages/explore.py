@@ -43,7 +43,7 @@ def render() -> None:
         return
     _summary(result, request.audio_name)
     heads_a = headgrid.current(result)
-    options = _view_controls(result)
+    options = _view_controls(result, audio_digest=request.key[0])
     warm_up(result, options.alignment)
     state.remember(state.SECTION, "heads")
     section = st.segmented_control("Section", list(state.SECTIONS), format_func=state.SECTIONS.get,
@@ -69,8 +69,11 @@ def _summary(result: AnalysisResult, audio_name: str) -> None:
     st.audio(result.audio, sample_rate=SAMPLE_RATE)
 
 
-def _view_controls(result: AnalysisResult) -> state.ViewOptions:
-    """View, normalization, filter, window and zoom widgets; returns the options they hold."""
+def _view_controls(result: AnalysisResult, audio_digest: str) -> state.ViewOptions:
+    """View, normalization, filter, window and zoom widgets; returns the options they hold.
+
+    `audio_digest` names the clip, so a zoom chosen on another clip is not carried over to this one.
+    """
     columns = st.columns([4, 2, 2, 2.4, 2], vertical_alignment="bottom")
     state.remember(state.VIEW, "filtered")
     columns[0].segmented_control("Matrix", list(state.VIEWS), format_func=state.VIEWS.get, key=state.VIEW,
@@ -100,9 +103,7 @@ def _view_controls(result: AnalysisResult) -> state.ViewOptions:
     capture = result.windows[st.session_state[state.WINDOW]]
     start, end = state.zoom_bounds(capture.offset, capture.duration)
     state.remember(state.ZOOM)
-    zoom = st.session_state[state.ZOOM]
-    if not zoom or not (start <= zoom[0] < zoom[1] <= end):
-        st.session_state[state.ZOOM] = (start, end)
+    state.fit_zoom((audio_digest, capture.index), (start, end))
     if end - start > ZOOM_STEP_SECONDS:
         zoom_column.slider("Zoom (seconds)", min_value=start, max_value=end, step=ZOOM_STEP_SECONDS, key=state.ZOOM)
     for key in (state.VIEW, state.NORMALIZATION, state.MEDFILT, state.ALIGNER, state.POSTPROCESS, state.WINDOW,

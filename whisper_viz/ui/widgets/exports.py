@@ -13,10 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ...errors import FigureExportError
 from ...export.attention import attention_npz
 from ...export.words import EXPORT_FORMATS, export_words, heads_record
 from ...figures.attention import matrix_png, mosaic_image
-from ...figures.render import FigureExportError, figure_html, figure_png
+from ...figures.render import figure_html, figure_png
 from ...results import AnalysisResult
 from .aligned import AlignedView
 
