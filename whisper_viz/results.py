@@ -24,6 +24,7 @@ class WordTiming:
     probability: float  # mean probability of the word's tokens
     window: int = 0  # index of the 30 s window the word was aligned in
     token_indices: tuple[int, ...] = ()  # rows of that window's attention that make up the word
+    confidence: float | None = None  # 0..1, the tuned aligner's estimate that both edges are right; None otherwise
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,20 @@
-"""The search behind the tuned preset's heads and lags, on the accuracy benchmark's TRAIN split.
+"""The search behind the tuned aligner: heads, lags, pause settings and the confidence curve, on REAL DEV speech.
 
-    python bench/accuracy/tuning_search.py --model tiny.en   # prints a TUNED_HEADS entry for alignment/tuned.py
+    python bench/accuracy/tuning_search.py --model tiny.en     # prints the TUNED_HEADS entry and settings
+
+Only the dev split of bench/accuracy/real is read (recognition and forced analyses); the test split is never
+seen. Steps: (1) each head alone, reference DTW: its lag = the median signed start error, its spread = the
+mean distance from that median; (2) heads with |lag| <= MAX_LAG_FRAMES, lowest spread first, keep the k best
+by the dev MAE of the tuned aligner (smoothed over k - 1, k, k + 1); (3) a small grid of pause settings;
+(4) a logistic fit of "both edges within 100 ms" on the word's mean path score (the confidence curve).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import math
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -14,85 +23,130 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dataset import BenchmarkClip, load_split  # noqa: E402
+from analyses import MODES, clip_analysis  # noqa: E402
+from dataset import BenchmarkClip, load_real  # noqa: E402
 
-from whisper_viz.alignment.tuned import TunedHeads, align_tuned  # noqa: E402
+from whisper_viz.alignment.confidence import CONFIDENT_WITHIN_SECONDS  # noqa: E402
+from whisper_viz.alignment.options import AlignmentOptions  # noqa: E402
+from whisper_viz.alignment.presets import align_words  # noqa: E402
+from whisper_viz.alignment.tuned import TUNED_SETTINGS, TunedHeads, TunedSettings, align_tuned  # noqa: E402
 from whisper_viz.constants import SECONDS_PER_ENCODER_FRAME  # noqa: E402
-from whisper_viz.engine.analysis import analyze  # noqa: E402
-from whisper_viz.engine.audio import load_audio  # noqa: E402
 from whisper_viz.engine.loading import load_model  # noqa: E402
 from whisper_viz.evaluation.metrics import boundary_errors, summarize  # noqa: E402
-from whisper_viz.evaluation.references import ReferenceWord  # noqa: E402
-from whisper_viz.experiments.silence import insert_silence  # noqa: E402
+from whisper_viz.evaluation.references import match_words  # noqa: E402
 from whisper_viz.heads import HeadSet  # noqa: E402
 from whisper_viz.results import AnalysisResult  # noqa: E402
 
-MAX_LAG_FRAMES = 10  # heads whose own lag is larger (200 ms) fail when silence is inserted
-SEARCH_PAUSES = (2.0, 7.0, 13.0)  # seconds of silence inserted into train clips for the search
+MAX_LAG_FRAMES = 15  # heads that run further off (300 ms) follow something other than the word being said
+MAX_HEADS = 16
+SETTINGS_GRID = dict(pause_score=(0.25, 0.5, 1.0), silence_gain=(6.0, 8.0, 12.0), min_seconds_per_letter=(0.025, 0.035))
+RAW = AlignmentOptions(postprocess=False)
+
+Pairs = Sequence[tuple[BenchmarkClip, AnalysisResult]]
 
 
-def head_stats(results: Sequence[AnalysisResult], clips: Sequence[BenchmarkClip]) -> dict[tuple[int, int], tuple[int, float]]:
-    """(layer, head) -> (lag in frames, spread in seconds) of aligning with that head alone (no lag,
-    no edge trimming): the median signed boundary error, and the mean distance from that median."""
-    n_layers, n_heads = results[0].shape
+def head_stats(pairs: Pairs) -> dict[tuple[int, int], tuple[int, float]]:
+    """(layer, head) -> (lag in frames, spread in seconds) of aligning with that head alone (reference DTW)."""
+    n_layers, n_heads = pairs[0][1].shape
     stats = {}
-    for pair in ((layer, head) for layer in range(n_layers) for head in range(n_heads)):
-        errors = np.concatenate([boundary_errors(align_tuned(r, [pair], lags={}, trim_edges=False), c.words).errors
-                                 for r, c in zip(results, clips)])
+    for pair in itertools.product(range(n_layers), range(n_heads)):
+        errors = np.concatenate([boundary_errors(align_words(r, heads=[pair], options=RAW), c.words).errors[:, 0]
+                                 for c, r in pairs])
+        errors = errors[np.isfinite(errors)]
         median = float(np.median(errors))
         stats[pair] = (int(round(median / SECONDS_PER_ENCODER_FRAME)), float(np.abs(errors - median).mean()))
     return stats
 
 
-def silence_variants(model, clips: Sequence[BenchmarkClip], pauses: Sequence[float] = SEARCH_PAUSES) -> list:
-    """Train clips with silence inserted at a true word gap (after word 1 or 3, alternating), analysed
-    in forced mode: [(result, shifted reference words, after-pause flags)]."""
-    language = "en" if model.is_multilingual else None
-    variants = []
-    for i, clip in enumerate(c for c in clips if not c.pause and len(c.words) > 3):
-        after = 1 if i % 2 == 0 else 3
-        point = (clip.words[after - 1].end + clip.words[after].start) / 2
-        audio = load_audio(clip.path)
-        for pause in pauses:
-            result = analyze(model, insert_silence(audio, point, pause), language=language, text=clip.text)
-            moved = tuple(ReferenceWord(w.word, w.start + pause * (k >= after), w.end + pause * (k >= after))
-                          for k, w in enumerate(clip.words))
-            variants.append((result, moved, tuple(k >= after for k in range(len(moved)))))
-    return variants
+def dev_mae(pairs: Pairs, heads, lags: dict, settings: TunedSettings = TUNED_SETTINGS) -> float:
+    """Pooled word-boundary MAE (seconds) of the tuned aligner over `pairs`."""
+    return summarize([boundary_errors(align_tuned(r, heads, lags=lags, settings=settings), c.words)
+                      for c, r in pairs]).mae
 
 
-def search(results: Sequence[AnalysisResult], clips: Sequence[BenchmarkClip], variants: Sequence = (),
-           log=print) -> TunedHeads:
-    """Heads with |lag| <= MAX_LAG_FRAMES, lowest spread first; keep the k best by the pooled MAE over
-    `clips` and the silence `variants` (train data only), averaged with its neighbours k - 1 and k + 1."""
-    stats = head_stats(results, clips)
+def choose_heads(pairs: Pairs, stats: dict, log=print) -> tuple[tuple[int, int], ...]:
+    """The k lowest-spread heads whose smoothed dev MAE is lowest."""
     pool = sorted((p for p, (lag, _) in stats.items() if abs(lag) <= MAX_LAG_FRAMES), key=lambda p: stats[p][1])
     lags = {p: lag for p, (lag, _) in stats.items()}
-    data = [(r, c.words, c.after_pause) for r, c in zip(results, clips)] + list(variants)
     maes = []
-    for k in range(1, len(pool) + 1):
-        accuracy = summarize([boundary_errors(align_tuned(r, pool[:k], lags=lags), words, flags)
-                              for r, words, flags in data])
-        log(f"{k} heads: MAE {accuracy.mae * 1000:.1f} ms, worst after a pause {accuracy.pause_max_error:.2f} s")
-        maes.append(accuracy.mae)
-    # the k whose neighbours (k - 1, k + 1) also do well: a set one head away from failing is not kept
-    smoothed = [np.mean(maes[max(0, i - 1): i + 2]) for i in range(len(maes))]
-    best_k = int(np.argmin(smoothed)) + 1
-    official = HeadSet(results[0].alignment_heads).to_dump().decode("ascii")
-    return TunedHeads(official, tuple(pool[:best_k]), tuple(lags[p] for p in pool[:best_k]))
+    for k in range(1, min(len(pool), MAX_HEADS) + 1):
+        maes.append(dev_mae(pairs, pool[:k], lags))
+        log(f"{k} heads: dev MAE {maes[-1] * 1000:.1f} ms")
+    smoothed = [np.mean(maes[max(0, i - 1): i + 2]) for i in range(len(maes))]  # one head from failing is no choice
+    return tuple(pool[: int(np.argmin(smoothed)) + 1])
+
+
+def choose_settings(pairs: Pairs, heads, lags: dict, log=print) -> TunedSettings:
+    """The SETTINGS_GRID point with the lowest dev MAE."""
+    best = None
+    for values in itertools.product(*SETTINGS_GRID.values()):
+        settings = TunedSettings(**dict(zip(SETTINGS_GRID, values)))
+        mae = dev_mae(pairs, heads, lags, settings)
+        log(f"{dict(zip(SETTINGS_GRID, values))}: dev MAE {mae * 1000:.1f} ms")
+        if best is None or mae < best[0]:
+            best = (mae, settings)
+    return best[1]
+
+
+def fit_confidence(pairs: Pairs, heads, lags: dict, settings: TunedSettings) -> tuple[float, float]:
+    """(center s, slope per s) of the logistic curve P(both edges within CONFIDENT_WITHIN_SECONDS | disagreement).
+
+    A word's disagreement (how far its placements by all heads and by each half of them differ) is read
+    back from the confidence the shipped curve gave it (the curve is monotonic, so nothing is lost).
+    """
+    from whisper_viz.alignment.confidence import CONFIDENCE_CENTER, CONFIDENCE_SLOPE  # noqa: PLC0415
+
+    spread, hits = [], []
+    for clip, result in pairs:
+        words = align_tuned(result, heads, lags=lags, settings=settings)
+        for i, j in match_words(words, clip.words):
+            ref, word = clip.words[j], words[i]
+            if not (math.isfinite(ref.start) and math.isfinite(ref.end)) or word.confidence in (None, 0.0, 1.0):
+                continue
+            spread.append(CONFIDENCE_CENTER + math.log((1 - word.confidence) / word.confidence) / CONFIDENCE_SLOPE)
+            hits.append(max(abs(word.start - ref.start), abs(word.end - ref.end)) <= CONFIDENT_WITHIN_SECONDS)
+    x, y = np.array(spread), np.array(hits, float)
+    a, b = -1.0, 0.0  # y ~ sigmoid(a * x + b), fitted by Newton's method
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        w = p * (1 - p)
+        gradient = np.array([((y - p) * x).sum(), (y - p).sum()])
+        hessian = -np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]])
+        a, b = np.array([a, b]) - np.linalg.solve(hessian, gradient)
+    return round(float(-b / a), 3), round(float(-a), 2)
+
+
+def search(pairs: Pairs, log=print) -> tuple[TunedHeads, TunedSettings, tuple[float, float]]:
+    """Every step of the module docstring on `pairs` (dev clips with their analyses)."""
+    stats = head_stats(pairs)
+    heads = choose_heads(pairs, stats, log)
+    lags = {p: stats[p][0] for p in heads}
+    settings = choose_settings(pairs, heads, lags, log)
+    official = HeadSet(pairs[0][1].alignment_heads).to_dump().decode("ascii")
+    found = TunedHeads(official, heads, tuple(lags[p] for p in heads), settings)
+    return found, settings, fit_confidence(pairs, heads, lags, settings)
+
+
+def dev_pairs(model, clips: Sequence[BenchmarkClip]) -> list[tuple[BenchmarkClip, AnalysisResult]]:
+    """Every dev clip the model can analyse, in both modes."""
+    pairs = [(clip, clip_analysis(model, clip, mode)) for mode in MODES for clip in clips]
+    return [(c, r) for c, r in pairs if r is not None and c.timed_words]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Search the tuned heads of a model on the benchmark's TRAIN split.")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="tiny.en")
-    parser.add_argument("--split", type=Path, default=Path("bench/accuracy/data/train"))
+    parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args(argv)
     model = load_model(args.model, device="cpu")
-    clips = load_split(args.split)
-    language = "en" if model.is_multilingual else None
-    results = [analyze(model, c.path, language=language, text=c.text) for c in clips]
-    found = search(results, clips, silence_variants(model, clips))
-    print(f"    {args.model!r}: {found!r},")
+    pairs = dev_pairs(model, load_real("dev"))
+    heads, settings, (center, slope) = search(pairs)
+    print(f"    {args.model!r}: {heads!r},")
+    print(f"    settings: {settings!r}\n    confidence: center {center}, slope {slope}")
+    if args.json:
+        args.json.write_text(json.dumps({"model": args.model, "heads": [list(p) for p in heads.heads],
+                                         "lags": list(heads.lags), "settings": settings.__dict__,
+                                         "confidence": {"center": center, "slope": slope}}, indent=1))
 
 
 if __name__ == "__main__":

@@ -127,26 +127,3 @@ def test_a_cuda_cost_matrix_takes_the_same_path():
     expected = dtw_numba(cost)
     np.testing.assert_array_equal(text, expected[0])
     np.testing.assert_array_equal(time, expected[1])
-
-
-def test_dtw_with_gaps_checks_its_inputs():
-    from whisper_viz.alignment.dtw import dtw_with_gaps
-
-    with pytest.raises(AlignmentError, match="one penalty per column"):
-        dtw_with_gaps(np.zeros((3, 10)), np.zeros(9))
-
-
-def test_gap_dtw_equals_reference_dtw_without_penalties_and_respects_gaps():
-    rng = np.random.default_rng(1)
-    cost = rng.random((6, 40))
-    from whisper_viz.alignment.dtw import dtw_with_gaps
-
-    rows, cols = dtw_with_gaps(cost, np.zeros(40))
-    expected = dtw_numba(cost)
-    assert np.array_equal(rows, expected[0]) and np.array_equal(cols, expected[1])
-    cost = np.ones((3, 10))
-    cost[0, :] = 0.0  # row 0 would like every column...
-    penalty = np.zeros(10)
-    penalty[5] = 1000.0  # ...but may not stay on one row from column 4 into column 5
-    rows, cols = dtw_with_gaps(cost, penalty)
-    assert not any(r0 == r1 and c1 == 5 for r0, r1, c1 in zip(rows, rows[1:], cols[1:]))

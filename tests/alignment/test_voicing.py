@@ -1,31 +1,44 @@
-"""Voicing from the audio's own energy (voicing.py)."""
+"""Voicing from the clip's own energy (voicing.py): threshold, soft silence, robustness to inserted silence."""
 
 import numpy as np
 
-from whisper_viz.alignment.voicing import dilate, voiced_frames
+from whisper_viz.alignment.voicing import EDGE_HOP, loudness, voiced_frames
+from whisper_viz.constants import SAMPLE_RATE
+
+
+def tone_between_silences(gain=0.3, floor=1e-4, seconds=1.0):
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
+    audio = np.concatenate([np.zeros(SAMPLE_RATE), gain * np.sin(2 * np.pi * 220 * t), np.zeros(SAMPLE_RATE)])
+    return (audio + np.random.default_rng(0).standard_normal(len(audio)) * floor).astype(np.float32)
 
 
 def test_voiced_frames_follow_the_energy():
-    rate = 16000
-    t = np.arange(rate) / rate
-    audio = np.concatenate([np.zeros(rate), 0.3 * np.sin(2 * np.pi * 220 * t), np.zeros(rate)]).astype(np.float32)
-    audio += np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32) * 1e-4  # a -80 dBFS floor
-    voiced = voiced_frames(audio)  # 20 ms frames
+    voiced = voiced_frames(tone_between_silences())  # 20 ms frames
     assert not voiced[:49].any() and voiced[51:99].all() and not voiced[101:149].any()
 
 
-def test_voiced_frames_ignore_gain_and_noise_floor():
-    rate = 16000
-    t = np.arange(rate) / rate
-    tone = np.concatenate([np.zeros(rate // 2), np.sin(2 * np.pi * 220 * t), np.zeros(rate // 2)])
-    floor = np.random.default_rng(1).standard_normal(len(tone)) * 1e-3
-    loud = voiced_frames((0.5 * tone + floor).astype(np.float32))
-    quiet = voiced_frames((0.005 * tone + floor / 100).astype(np.float32))
-    np.testing.assert_array_equal(loud, quiet)
+def test_voicing_ignores_gain_and_a_steady_noise_floor():
+    loud, quiet = tone_between_silences(0.5, 1e-3), tone_between_silences(0.005, 1e-5)
+    np.testing.assert_array_equal(voiced_frames(loud), voiced_frames(quiet))
 
 
-def test_dilate_widens_each_run_by_the_given_frames():
-    mask = np.zeros(10, bool)
-    mask[4] = True
-    assert np.flatnonzero(dilate(mask, 2)).tolist() == [2, 3, 4, 5, 6]
-    assert dilate(mask, 0).tolist() == mask.tolist()
+def test_silence_is_soft_and_between_zero_and_one():
+    level = loudness(tone_between_silences())
+    silence = level.silence()
+    assert silence.min() == 0.0 and silence.max() == 1.0
+    assert (silence[level.voiced] == 0).all()
+
+
+def test_inserted_digital_silence_does_not_move_the_threshold():
+    """A recording with a noise floor keeps its threshold when seconds of exact zeros are inserted."""
+    audio = tone_between_silences(0.3, 1e-2)  # -40 dB noise floor
+    padded = np.concatenate([audio[:SAMPLE_RATE], np.zeros(13 * SAMPLE_RATE, np.float32), audio[SAMPLE_RATE:]])
+    assert abs(loudness(audio).threshold - loudness(padded).threshold) < 1.0
+    assert not loudness(padded).voiced[:50].any()  # the recording's own noise stays unvoiced
+
+
+def test_fine_frames_share_the_coarse_threshold():
+    audio = tone_between_silences()
+    coarse = loudness(audio)
+    fine = loudness(audio, EDGE_HOP, threshold=coarse.threshold)
+    assert fine.threshold == coarse.threshold and len(fine.db) == 2 * len(coarse.db) - 1

@@ -112,8 +112,8 @@ def test_app_ab_table_and_benchmark_report_the_same_error(real_clips, bench_modu
 
     results, references = real_clips
     app = score_head_set(results, "official", references)  # what the A/B table shows for head set A
-    bench = bench_module("accuracy/bench_accuracy.py")
-    scored = [boundary_errors([bench._Word(w) for w in align_words(r, heads="official")], ref)
+    peers = bench_module("accuracy/peers.py")
+    scored = [boundary_errors([peers.PeerWord(w) for w in align_words(r, heads="official")], ref)
               for r, ref in zip(results, references)]  # what a benchmark row is built from
     row = summarize(scored)
     assert app.n_boundaries == row.boundaries > 20

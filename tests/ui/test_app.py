@@ -91,9 +91,14 @@ def test_tuned_preset_picks_its_heads_and_aligner_and_keeps_words_out_of_the_pau
     table = at.dataframe[0].value
     gaps = np.array(table["start (s)"][1:]) - np.array(table["end (s)"][:-1])
     assert gaps.max() > 6.5  # the 7 s pause stays empty: no word stretches into it or starts inside it
+    confidence = np.array(table["confidence"])  # the tuned aligner rates every word; unsure ones are marked
+    assert ((0 <= confidence) & (confidence <= 1)).all()
+    assert list(table["sure"]) == ["⚠" if c < 0.5 else "" for c in confidence]
+    assert any("aligner is unsure" in c.value or "sure of every word" in c.value for c in at.caption)
     at.selectbox(key="aligner").set_value("reference").run()
     _no_errors(at)
     assert "aligner" not in at.query_params
+    assert "confidence" not in at.dataframe[0].value  # the reference aligner makes no such claim
 
 
 def test_top_k_and_pasted_dump_set_the_heads(example_page):

@@ -46,9 +46,8 @@ def _backtrace(trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _fill_trace(x: np.ndarray, left_penalty: np.ndarray) -> np.ndarray:
-    """Accumulate float64 cost x (tokens, frames); staying on a token into frame j costs
-    left_penalty[j] more, except on the last row. Returns the int8 trace."""
+def _fill_trace(x: np.ndarray) -> np.ndarray:
+    """Accumulate float64 cost x (tokens, frames). Returns the int8 trace."""
     n_rows, n_cols = x.shape
     cost = np.full((n_rows + 1, n_cols + 1), np.inf, dtype=np.float64)
     trace = np.full((n_rows + 1, n_cols + 1), -1, dtype=np.int8)
@@ -57,10 +56,9 @@ def _fill_trace(x: np.ndarray, left_penalty: np.ndarray) -> np.ndarray:
     # cell only reads its up, left and diagonal neighbours, which both orders fill first
     for i in range(1, n_rows + 1):
         for j in range(1, n_cols + 1):
-            stay = left_penalty[j - 1] if i < n_rows else 0.0
             c0 = cost[i - 1, j - 1]
             c1 = cost[i - 1, j]
-            c2 = cost[i, j - 1] + stay  # + 0.0 leaves every value (inf included) as it was
+            c2 = cost[i, j - 1]
             if c0 < c1 and c0 < c2:
                 c, t = c0, STEP_DIAGONAL
             elif c1 < c0 and c1 < c2:
@@ -75,19 +73,7 @@ def _fill_trace(x: np.ndarray, left_penalty: np.ndarray) -> np.ndarray:
 @numba.njit(cache=True)
 def _dtw_kernel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x: float64 (tokens, frames) cost. Returns (text_indices, time_indices) of the cheapest path."""
-    return _backtrace(_fill_trace(x, np.zeros(x.shape[1])))
-
-
-def dtw_with_gaps(cost: np.ndarray, left_penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DTW with the reference's steps and tie-breaks, where staying on a token into column j costs
-    left_penalty[j] more, except on the last row (end-of-text, which takes whatever audio follows
-    the transcript). cost: float (tokens, columns); returns (rows, columns) of the path."""
-    cost = np.ascontiguousarray(cost, dtype=np.float64)
-    penalty = np.ascontiguousarray(left_penalty, dtype=np.float64)
-    if cost.ndim != 2 or penalty.shape != (cost.shape[1],):
-        raise AlignmentError(f"dtw_with_gaps needs cost (tokens, columns) and one penalty per column, "
-                             f"got {cost.shape} and {penalty.shape}")
-    return _backtrace(_fill_trace(cost, penalty))
+    return _backtrace(_fill_trace(x))
 
 
 def dtw_numba(cost) -> tuple[np.ndarray, np.ndarray]:

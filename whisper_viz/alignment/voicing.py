@@ -1,6 +1,13 @@
-"""Where the audio holds speech energy: per-frame voicing from the clip's own loud level and noise floor."""
+"""Where the audio holds speech energy, judged against the clip's own loud level and noise floor.
+
+One threshold per clip: a frame is voiced when it is within VOICED_BELOW_PEAK_DB of the clip's loud frames
+and VOICED_ABOVE_FLOOR_DB above its noise floor, so gain and a steady noise level do not matter. `silence`
+turns the same threshold into a soft score in [0, 1] for the aligner's pauses.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,26 +18,50 @@ PEAK_PERCENTILE = 99.0  # the clip's loud level: this percentile of frame energi
 FLOOR_PERCENTILE = 5.0  # the clip's noise floor
 VOICED_BELOW_PEAK_DB = 40.0  # a frame this far below the loud level is silence ...
 VOICED_ABOVE_FLOOR_DB = 8.0  # ... and so is one less than this above the noise floor
+SILENCE_RAMP_DB = 10.0  # `silence` rises from 0 at the threshold to 1 this far below it
+POWER_FLOOR = 1e-12  # added to the mean square before log10 (digital silence is -120 dB)
+DIGITAL_SILENCE_DB = -100.0  # frames this quiet are exact (or dithered) zeros: they do not set the noise floor
 
 
-def voiced_frames(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME) -> np.ndarray:
-    """bool (frames,): True where a frame of `hop` samples (from sample 0) holds speech energy.
+@dataclass(frozen=True)
+class Loudness:
+    """Per-frame energy of a clip and its speech threshold."""
 
-    Relative thresholds: a frame is voiced when it is within VOICED_BELOW_PEAK_DB of the clip's
-    loud frames and VOICED_ABOVE_FLOOR_DB above its noise floor, so gain and noise level do not matter.
-    """
+    hop: int  # samples per frame (16 kHz)
+    db: np.ndarray  # float64 (frames,): mean power of each frame of `hop` samples from sample 0, dB
+    threshold: float  # dB: frames above it are voiced
+
+    @property
+    def voiced(self) -> np.ndarray:
+        """bool (frames,): frames above the threshold."""
+        return self.db > self.threshold
+
+    def silence(self) -> np.ndarray:
+        """float64 (frames,) in [0, 1]: 0 at or above the threshold, 1 SILENCE_RAMP_DB or more below it."""
+        return np.clip((self.threshold - self.db) / SILENCE_RAMP_DB, 0.0, 1.0)
+
+
+def frame_db(audio: np.ndarray, hop: int) -> np.ndarray:
+    """float64 (frames,): mean power in dB of each run of `hop` samples (the last one zero-padded)."""
     n = len(audio) // hop + 1
     padded = np.zeros(n * hop, np.float64)
     padded[: len(audio)] = audio
-    power_db = 10 * np.log10((padded.reshape(n, hop) ** 2).mean(axis=1) + 1e-12)  # (frames,)
-    loud, floor = np.percentile(power_db, PEAK_PERCENTILE), np.percentile(power_db, FLOOR_PERCENTILE)
-    return power_db > max(loud - VOICED_BELOW_PEAK_DB, floor + VOICED_ABOVE_FLOOR_DB)
+    return 10 * np.log10((padded.reshape(n, hop) ** 2).mean(axis=1) + POWER_FLOOR)
 
 
-def dilate(mask: np.ndarray, frames: int) -> np.ndarray:
-    """bool (n,): `mask` widened by `frames` on each side."""
-    out = mask.copy()
-    for k in range(1, frames + 1):
-        out[k:] |= mask[:-k]
-        out[:-k] |= mask[k:]
-    return out
+def loudness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME, threshold: float | None = None) -> Loudness:
+    """Energy of `audio` (float32 16 kHz) in frames of `hop` samples, with the clip's speech threshold
+    (or `threshold`, e.g. one measured at another hop, so 10 ms and 20 ms frames agree)."""
+    db = frame_db(audio, hop)
+    if threshold is None:
+        coarse = frame_db(audio, SAMPLES_PER_ENCODER_FRAME)  # the threshold is set on 20 ms frames at every hop
+        recorded = coarse[coarse > DIGITAL_SILENCE_DB]  # inserted digital silence must not lower the floor
+        recorded = recorded if len(recorded) else coarse
+        loud, floor = np.percentile(recorded, PEAK_PERCENTILE), np.percentile(recorded, FLOOR_PERCENTILE)
+        threshold = float(max(loud - VOICED_BELOW_PEAK_DB, floor + VOICED_ABOVE_FLOOR_DB))
+    return Loudness(hop, db, threshold)
+
+
+def voiced_frames(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME) -> np.ndarray:
+    """bool (frames,): True where a frame of `hop` samples (from sample 0) holds speech energy."""
+    return loudness(audio, hop).voiced

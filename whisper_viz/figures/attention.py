@@ -17,6 +17,7 @@ import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
+from ..alignment.confidence import UNSURE_BELOW
 from ..constants import SECONDS_PER_ENCODER_FRAME
 from ..results import Token, WordTiming
 
@@ -31,6 +32,7 @@ HEATMAP_COLORSCALE = "Viridis"
 MOSAIC_COLORSCALE = "Magma"
 PATH_COLOR = "#ff4b4b"  # DTW path (Streamlit red: readable on Viridis)
 WORD_COLOR = "rgba(255, 255, 255, 0.85)"  # word-span outlines
+UNSURE_COLOR = "#ffa94d"  # centre marker of a word the aligner is unsure of (confidence under UNSURE_BELOW)
 SELECTED_COLOR = "#ff4b4b"  # outline of heads in the current set
 ROW_HEIGHT_PX = 14  # heatmap height per token row, within the bounds below
 MIN_HEATMAP_HEIGHT_PX = 320
@@ -204,7 +206,7 @@ def _path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[n
 def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
     """Traces on the token axis (row i at y = i): every word's outline over its token rows and time span
     (one dotted line, rectangles separated by gaps) and a hover marker at each word's centre."""
-    xs, ys, centres_x, centres_y, hover = [], [], [], [], []
+    xs, ys, centres_x, centres_y, hover, colours = [], [], [], [], [], []
     for word in words:
         rows = [i for i in word.token_indices if 0 <= i < n_rows]
         if not rows:
@@ -214,13 +216,16 @@ def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
         ys += [top, top, bottom, bottom, top, None]
         centres_x.append((word.start + word.end) / 2)
         centres_y.append(min(rows))
-        hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s")
+        unsure = word.confidence is not None and word.confidence < UNSURE_BELOW
+        sure = "" if word.confidence is None else f"<br>confidence {word.confidence:.2f}" + (" (unsure)" if unsure else "")
+        hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s{sure}")
+        colours.append(UNSURE_COLOR if unsure else WORD_COLOR)
     if not centres_x:
         return []
     return [dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", name="word spans",
                  line=dict(color=WORD_COLOR, width=1, dash="dot")),
             dict(type="scatter", x=centres_x, y=centres_y, mode="markers", name="words",
-                 marker=dict(size=5, color=WORD_COLOR), hovertext=hover, hoverinfo="text")]
+                 marker=dict(size=5, color=colours), hovertext=hover, hoverinfo="text")]
 
 
 def head_mosaic(thumbnails: np.ndarray, selected: np.ndarray, scores: np.ndarray | None = None,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ...alignment.confidence import CONFIDENT_WITHIN_SECONDS, UNSURE_BELOW
 from ...constants import SAMPLE_RATE
 from ...results import WordTiming
 
@@ -23,14 +24,25 @@ def word_audio(audio: np.ndarray, word: WordTiming) -> np.ndarray:
 
 
 def word_frame(words: Sequence[WordTiming]) -> pd.DataFrame:
-    """One row per word: text, start, end, duration (s) and probability."""
-    return pd.DataFrame({
+    """One row per word: text, start, end, duration (s) and probability; with an aligner that rates its words,
+    its confidence and a ⚠ on the words it is unsure of."""
+    frame = pd.DataFrame({
         "word": [w.word.strip() for w in words],
         "start (s)": [round(w.start, 2) for w in words],
         "end (s)": [round(w.end, 2) for w in words],
         "duration (s)": [round(w.end - w.start, 2) for w in words],
         "probability": [round(float(w.probability), 3) for w in words],
     })
+    if words and all(w.confidence is not None for w in words):
+        frame.insert(1, "sure", ["⚠" if w.confidence < UNSURE_BELOW else "" for w in words])
+        frame["confidence"] = [float(w.confidence) for w in words]
+    return frame
+
+
+CONFIDENCE_COLUMN = st.column_config.ProgressColumn(
+    "confidence", min_value=0.0, max_value=1.0, format="%.2f",
+    help=f"The tuned aligner's estimate that both edges are within {CONFIDENT_WITHIN_SECONDS * 1000:.0f} ms of where "
+         f"a person would put them; ⚠ marks words under {UNSURE_BELOW}.")
 
 
 def word_table(words: Sequence[WordTiming], audio: np.ndarray) -> None:
@@ -38,8 +50,14 @@ def word_table(words: Sequence[WordTiming], audio: np.ndarray) -> None:
     if not words:
         st.info("No words to show: the transcript is empty.")
         return
-    event = st.dataframe(word_frame(words), key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
-                         hide_index=True, height=TABLE_HEIGHT_PX, width="stretch")
+    frame = word_frame(words)
+    event = st.dataframe(frame, key=TABLE_KEY, on_select="rerun", selection_mode="single-row",
+                         hide_index=True, height=TABLE_HEIGHT_PX, width="stretch",
+                         column_config={"confidence": CONFIDENCE_COLUMN})
+    if "sure" in frame:
+        unsure = int((frame["sure"] != "").sum())
+        st.caption(f"⚠ {unsure} of {len(words)} words: the aligner is unsure of them (confidence under {UNSURE_BELOW})."
+                   if unsure else "The aligner is sure of every word.")
     rows = event.selection.rows if event is not None else []
     if not rows or rows[0] >= len(words):
         st.caption("Select a row to play that word.")

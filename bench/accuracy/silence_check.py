@@ -1,0 +1,89 @@
+"""Silence inserted anywhere: 2, 7 and 13 s of digital zeros inside continuous speech and at existing pauses.
+
+For each clip with word-level reference times, one point inside continuous speech (two words with under
+CONTINUOUS_GAP_SECONDS between them per the reference) and one at a pause (a reference gap of at least
+PAUSE_GAP_SECONDS) are chosen; the clip and its variants are analysed in forced and recognition mode. A word's
+error is how far the aligner moved it against its own alignment of the original plus the inserted seconds
+(a word after the point should move by exactly that, one before it not at all): the silence experiment's
+measure (whisper_viz/experiments/silence.py). Recognition-mode words are paired by text (match_words).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from analyses import cached_analysis, language_for
+
+from whisper_viz.engine.audio import load_audio
+from whisper_viz.evaluation.references import match_words
+from whisper_viz.experiments.silence import BROKEN_SECONDS, insert_silence
+
+DURATIONS = (2.0, 7.0, 13.0)  # seconds inserted
+CONTINUOUS_GAP_SECONDS = 0.05  # reference gap under which two words are in continuous speech
+PAUSE_GAP_SECONDS = 0.25  # reference gap from which two words have a pause between them
+EDGE_SECONDS = 0.5  # points closer than this to the clip's first or last word are not used
+
+
+@dataclass(frozen=True)
+class SilenceErrors:
+    """Shift errors of every word over the variants of one (place, mode) cell."""
+
+    errors: np.ndarray  # float64 (words,): the larger of each word's start and end error, seconds
+
+    @property
+    def off(self) -> int:
+        """Words more than BROKEN_SECONDS from where they should be."""
+        return int((self.errors > BROKEN_SECONDS).sum())
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.errors, q)) if len(self.errors) else math.nan
+
+
+def insertion_points(clip) -> dict[str, float]:
+    """{"inside": t, "pause": t} (seconds; either may be missing) between reference words of `clip`."""
+    words = [w for w in clip.words if math.isfinite(w.start) and math.isfinite(w.end)]
+    if len(words) < len(clip.words) or len(words) < 3:
+        return {}  # only clips where every word is timed
+    points = {}
+    for a, b in zip(words, words[1:]):
+        if a.end < words[0].start + EDGE_SECONDS or b.start > words[-1].end - EDGE_SECONDS:
+            continue
+        gap = b.start - a.end
+        if gap < CONTINUOUS_GAP_SECONDS:
+            points.setdefault("inside", (a.end + b.start) / 2)
+        elif gap >= PAUSE_GAP_SECONDS:
+            points.setdefault("pause", (a.end + b.start) / 2)
+    return points
+
+
+def _shift_errors(original: Sequence, variant: Sequence, at: float, seconds: float, forced: bool) -> list[float]:
+    pairs = zip(range(len(original)), range(len(variant))) if forced else match_words(variant, original)
+    errors = []
+    for i, j in (pairs if forced else ((j, i) for i, j in pairs)):
+        before, after = original[i], variant[j]
+        shift = seconds if (before.start + before.end) / 2 > at else 0.0
+        errors.append(max(abs(after.start - shift - before.start), abs(after.end - shift - before.end)))
+    return errors
+
+
+def silence_errors(model, clips, aligners: dict[str, Callable], log=print) -> dict[tuple[str, str, str], SilenceErrors]:
+    """(aligner, place "inside"|"pause", mode) -> SilenceErrors over every clip, point and duration."""
+    collected: dict[tuple[str, str, str], list[float]] = {}
+    for clip in clips:
+        language = language_for(model, clip.language)
+        audio = load_audio(clip.path)
+        for place, at in insertion_points(clip).items():
+            for mode in ("forced", "recognition"):
+                original = cached_analysis(model, audio, mode, clip.text, language)
+                for seconds in DURATIONS:
+                    variant = cached_analysis(model, insert_silence(audio, at, seconds), mode, clip.text, language)
+                    if original is None or variant is None:
+                        continue
+                    for name, align in aligners.items():
+                        errors = _shift_errors(align(original), align(variant), at, seconds, mode == "forced")
+                        collected.setdefault((name, place, mode), []).extend(errors)
+        log(f"silence: {clip.id} done")
+    return {key: SilenceErrors(np.array(values)) for key, values in collected.items()}
