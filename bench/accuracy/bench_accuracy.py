@@ -14,7 +14,6 @@ whisper_viz.evaluation.metrics. Analyses are cached in bench/out/analyses (analy
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import tempfile

@@ -16,6 +16,7 @@ import itertools
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -29,7 +30,12 @@ from dataset import BenchmarkClip, load_real  # noqa: E402
 from whisper_viz.alignment.confidence import CONFIDENT_WITHIN_SECONDS  # noqa: E402
 from whisper_viz.alignment.options import AlignmentOptions  # noqa: E402
 from whisper_viz.alignment.presets import align_words  # noqa: E402
-from whisper_viz.alignment.tuned import TUNED_SETTINGS, TunedHeads, TunedSettings, align_tuned  # noqa: E402
+from whisper_viz.alignment.tuned import (  # noqa: E402
+    TUNED_SETTINGS,
+    TunedHeads,
+    TunedSettings,
+    align_tuned,
+)
 from whisper_viz.constants import SECONDS_PER_ENCODER_FRAME  # noqa: E402
 from whisper_viz.engine.loading import load_model  # noqa: E402
 from whisper_viz.evaluation.metrics import boundary_errors, summarize  # noqa: E402
@@ -94,8 +100,6 @@ def fit_confidence(pairs: Pairs, heads, lags: dict, settings: TunedSettings) -> 
     A word's disagreement (how far its placements by all heads and by each half of them differ) is read
     back from the confidence the shipped curve gave it (the curve is monotonic, so nothing is lost).
     """
-    from whisper_viz.alignment.confidence import CONFIDENCE_CENTER, CONFIDENCE_SLOPE  # noqa: PLC0415
-
     spread, hits = [], []
     for clip, result in pairs:
         words = align_tuned(result, heads, lags=lags, settings=settings)
@@ -103,7 +107,8 @@ def fit_confidence(pairs: Pairs, heads, lags: dict, settings: TunedSettings) -> 
             ref, word = clip.words[j], words[i]
             if not (math.isfinite(ref.start) and math.isfinite(ref.end)) or word.confidence in (None, 0.0, 1.0):
                 continue
-            spread.append(CONFIDENCE_CENTER + math.log((1 - word.confidence) / word.confidence) / CONFIDENCE_SLOPE)
+            spread.append(settings.confidence_center
+                          + math.log((1 - word.confidence) / word.confidence) / settings.confidence_slope)
             hits.append(max(abs(word.start - ref.start), abs(word.end - ref.end)) <= CONFIDENT_WITHIN_SECONDS)
     x, y = np.array(spread), np.array(hits, float)
     a, b = -1.0, 0.0  # y ~ sigmoid(a * x + b), fitted by Newton's method
@@ -123,8 +128,9 @@ def search(pairs: Pairs, log=print) -> tuple[TunedHeads, TunedSettings, tuple[fl
     lags = {p: stats[p][0] for p in heads}
     settings = choose_settings(pairs, heads, lags, log)
     official = HeadSet(pairs[0][1].alignment_heads).to_dump().decode("ascii")
-    found = TunedHeads(official, heads, tuple(lags[p] for p in heads), settings)
-    return found, settings, fit_confidence(pairs, heads, lags, settings)
+    center, slope = fit_confidence(pairs, heads, lags, settings)
+    settings = replace(settings, confidence_center=center, confidence_slope=slope)
+    return TunedHeads(official, heads, tuple(lags[p] for p in heads), settings), settings, (center, slope)
 
 
 def dev_pairs(model, clips: Sequence[BenchmarkClip]) -> list[tuple[BenchmarkClip, AnalysisResult]]:

@@ -49,3 +49,11 @@ def test_heads_record_keeps_openai_dump_for_an_official_set():
     record = heads_record(HeadSet.official("base").mask)
     assert record["base85"] == "ABzY8KQ!870{>%RzyTQH3`Q^yNP!>##QT-<FaQ7m" and record["shape"] == [6, 8]
     assert heads_record(HeadSet.from_pairs([(0, 1)], (4, 6)).mask)["selected"] == [[0, 1]]
+
+
+def test_a_rated_aligners_confidence_is_exported():
+    rated = tuple(WordTiming(w.word, w.start, w.end, w.probability, confidence=c) for w, c in zip(WORDS, (0.9, 0.3)))
+    records = json.loads(export_words(rated, "json"))
+    assert [r["confidence"] for r in records] == [0.9, 0.3]
+    assert export_words(rated, "csv").splitlines()[0] == "word,start,end,probability,confidence"
+    assert "confidence" not in export_words(WORDS, "csv").splitlines()[0]

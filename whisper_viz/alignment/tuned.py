@@ -25,7 +25,7 @@ import numpy as np
 from ..constants import SAMPLE_RATE, SECONDS_PER_ENCODER_FRAME
 from ..heads import HeadSet, parse_heads
 from ..results import AnalysisResult, WindowCapture, WordTiming
-from .confidence import word_confidence
+from .confidence import CONFIDENCE_CENTER, CONFIDENCE_SLOPE, word_confidence
 from .options import AlignmentOptions
 from .voicing import EDGE_HOP, Loudness, loudness
 from .window import WindowAlignment, align_window, head_matrices
@@ -34,6 +34,10 @@ from .word_path import PAUSE, WordPath, word_path
 EDGE_SECONDS = EDGE_HOP / SAMPLE_RATE  # 10 ms: the grid word edges are placed on
 FRAMES_PER_EDGE = round(SECONDS_PER_ENCODER_FRAME / EDGE_SECONDS)  # 10 ms frames per 20 ms encoder frame
 MIN_WORD_SECONDS = 0.01  # shortest word the edge placement leaves
+LONG_PAUSE_FRAMES = 25  # a pause of this many silent frames (0.5 s) can hide a squeezed word before it ...
+UNCLAIMED_FRAMES = 8  # ... when this much voiced audio (160 ms) right after it went to no word
+SQUEEZE_SLACK_FRAMES = 2  # a word within this of its minimum duration counts as squeezed
+MAX_REPAIRS = 3  # times the path is found again with squeezed words moved past their pause
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class TunedSettings:
     silence_gain: float = 8.0  # added to it in silence (times `Loudness.silence`, 0..1)
     max_edge_shift_frames: int = 30  # 10 ms frames a word edge may move to the end of its voiced run
     use_end_of_text: bool = True  # score the end-of-text row after the last pause
+    confidence_center: float = CONFIDENCE_CENTER  # seconds of head-half disagreement at confidence one half
+    confidence_slope: float = CONFIDENCE_SLOPE  # per second of disagreement
     min_seconds_per_letter: float = 0.025  # a word covers at least this per letter or digit (never squeezed)
 
 
@@ -64,10 +70,14 @@ class TunedHeads:
 TUNED_HEADS: dict[str, TunedHeads] = {
     "tiny.en": TunedHeads(official="ABzY8000000s~`U00Bk>$p{7v037`oCl~+#00",
                           heads=((3, 0), (3, 4), (2, 0), (1, 0), (2, 5), (3, 1), (3, 2), (3, 5)),
-                          lags=(9, 4, 4, 12, 2, 10, -2, -8)),
+                          lags=(9, 4, 4, 12, 2, 10, -2, -8),
+                          settings=TunedSettings(pause_score=0.25, silence_gain=12.0, min_seconds_per_letter=0.035,
+                                                 confidence_center=0.112, confidence_slope=5.92)),
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
-                       heads=((5, 6), (4, 7), (5, 4), (5, 3), (5, 7), (5, 5), (5, 1), (4, 3), (4, 1), (3, 1), (5, 0)),
-                       lags=(0, 0, 0, 3, 1, 2, -3, -5, 7, -5, 8)),
+                       heads=((5, 3), (5, 7), (4, 0), (5, 0), (4, 1), (5, 4), (5, 6), (3, 3), (4, 7), (5, 5)),
+                       lags=(4, 1, 6, 10, 4, -1, 0, 6, 0, 2),
+                       settings=TunedSettings(pause_score=0.5, silence_gain=12.0, min_seconds_per_letter=0.035,
+                                              confidence_center=0.058, confidence_slope=12.84)),
 }
 TUNED_SETTINGS = TunedSettings()  # for models the search has not seen
 TUNED_OPTIONS = AlignmentOptions(normalization="reference", medfilt_width=7, postprocess=False)
@@ -143,12 +153,49 @@ def _edges(frames: np.ndarray, path: WordPath, offset: float, fine: Loudness, li
     return start, max(end, start + 1)
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[(start, end)] of every run of True in bool (n,) `mask`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(int)))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+
+
+def _squeezed_before_pauses(path: WordPath, min_frames: list, voiced: np.ndarray, silent: np.ndarray) -> dict[int, int]:
+    """{word: first frame it may take} for words squeezed into their minimum duration right before a long
+    silent pause whose following voiced audio no word took: their sound is after the pause, not before it."""
+    owner, moved = path.owner, {}
+    outside = _runs(owner < 0)
+    for start, end in outside:  # every run of frames that no word holds
+        long = [(a, b) for a, b in _runs(silent[start:end]) if b - a >= LONG_PAUSE_FRAMES]
+        if start == 0 or not long:
+            continue
+        after = start + long[0][1]  # the frames of the run that follow its first long silence
+        word = int(owner[start - 1])
+        if (voiced[after:end].sum() >= UNCLAIMED_FRAMES
+                and len(path.frames_of(word)) <= max(min_frames[word], 1) + SQUEEZE_SLACK_FRAMES):
+            moved[word] = int(after)
+    return moved
+
+
 def _place(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, lag_of: dict, rows: list,
-           min_frames: list, pause_scores: np.ndarray, fine: Loudness,
+           min_frames: list, pause_scores: np.ndarray, voiced: np.ndarray, silent: np.ndarray, fine: Loudness,
            settings: TunedSettings) -> tuple[np.ndarray, WordPath, list[tuple[int, int]]]:
-    """Steps 1-3 with `heads`: (matrix (tokens, frames), word path, each word's (start, end) in 10 ms frames)."""
+    """Steps 1-3 with `heads`: (matrix (tokens, frames), word path, each word's (start, end) in 10 ms frames).
+
+    voiced, silent: bool (frames,) of the window, for moving squeezed words past long pauses."""
     matrix = lagged_matrix(capture, heads, options, lag_of)  # (tokens, frames)
-    path = word_path(matrix, rows, len(matrix) - 1 if settings.use_end_of_text else None, pause_scores, min_frames)
+    end_row = len(matrix) - 1 if settings.use_end_of_text else None
+    earliest = [0] * len(rows)
+    path = word_path(matrix, rows, end_row, pause_scores, min_frames)
+    for _ in range(MAX_REPAIRS):
+        moved = _squeezed_before_pauses(path, min_frames, voiced, silent)
+        if not moved:
+            break
+        for word, frame in moved.items():
+            earliest[word] = max(earliest[word], frame)
+        repaired = word_path(matrix, rows, end_row, pause_scores, min_frames, earliest)
+        if not repaired.feasible or any(not len(repaired.frames_of(i)) for i in range(len(rows))):
+            break  # the words do not fit after the pause: keep the path as it was
+        path = repaired
     spans = [path.frames_of(i) for i in range(len(rows))]
     first = round(capture.offset / EDGE_SECONDS)
     path_edges = [(first + s[0] * FRAMES_PER_EDGE, first + (s[-1] + 1) * FRAMES_PER_EDGE) for s in spans]
@@ -175,7 +222,9 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
     letters = [sum(ch.isalnum() for ch in w.word) for w in aligned.words]
     min_frames = [int(np.ceil(n * settings.min_seconds_per_letter / SECONDS_PER_ENCODER_FRAME)) for n in letters]
     pause_scores = settings.pause_score + settings.silence_gain * silence
-    place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, pause_scores, fine, settings)
+    voiced, silent = silence == 0, silence >= 0.5
+    place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, pause_scores, voiced, silent,
+                                  fine, settings)
     matrix, path, edges = place(heads)
     pairs = heads.pairs()
     halves = [place(HeadSet.from_pairs(pairs[i::2], heads.shape))[2] for i in (0, 1)] if len(pairs) >= 2 else []
@@ -183,7 +232,8 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
     for i, (word, (start, end)) in enumerate(zip(aligned.words, edges)):
         spread = max((abs(a[i][0] - b[i][0]) for a, b in itertools.combinations([edges, *halves], 2)), default=None)
         spread_end = max((abs(a[i][1] - b[i][1]) for a, b in itertools.combinations([edges, *halves], 2)), default=None)
-        confidence = None if spread is None else word_confidence(max(spread, spread_end) * EDGE_SECONDS)
+        confidence = None if spread is None else word_confidence(max(spread, spread_end) * EDGE_SECONDS,
+                                                                 settings.confidence_center, settings.confidence_slope)
         words.append(WordTiming(word.word, float(round(start * EDGE_SECONDS, 3)),
                                 float(round(max(end * EDGE_SECONDS, start * EDGE_SECONDS + MIN_WORD_SECONDS), 3)),
                                 word.probability, word.window, word.token_indices, confidence))

@@ -33,32 +33,45 @@ class WordPath:
     row: np.ndarray  # int64 (frames,): token row of the frame, -1 in pauses
     score: np.ndarray  # float64 (frames,): the state's score at that frame (attention or pause)
 
+    @property
+    def feasible(self) -> bool:
+        """False when no path met the constraints (every frame's score is then meaningless)."""
+        return bool(self.score.min() > UNREACHABLE / 2)
+
     def frames_of(self, word: int) -> np.ndarray:
         """int64 (n,): the frames given to `word`, in order (empty if the window has no such word)."""
         return np.flatnonzero(self.owner == word)
 
 
 @numba.njit(cache=True)
-def _viterbi(emission: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """State index per frame of the best left-to-right path through states (see the module docstring)."""
-    n_states, n_frames = emission.shape
+def _viterbi(matrix: np.ndarray, rows: np.ndarray, kinds: np.ndarray, pause_scores: np.ndarray,
+             earliest: np.ndarray) -> np.ndarray:
+    """State index per frame of the best left-to-right path (see the module docstring).
+
+    A state scores matrix[rows[s], f] (or pause_scores[f] where rows[s] < 0), and UNREACHABLE before
+    earliest[s]. Steps back are kept as 0 (stay), 1 (from the previous state) or 2 (over an empty pause).
+    """
+    n_states, n_frames = len(rows), matrix.shape[1]
     score = np.full(n_states, UNREACHABLE)
-    back = np.empty((n_states, n_frames), np.int64)
-    score[0] = emission[0, 0]
-    if kinds[0] == PAUSE_STATE and n_states > 1:
-        score[1] = emission[1, 0]
+    previous = np.empty(n_states)
+    step = np.zeros((n_frames, n_states), np.int8)
+    for s in range(min(2, n_states)):
+        if s == 0 or kinds[0] == PAUSE_STATE:
+            emit = pause_scores[0] if rows[s] < 0 else matrix[rows[s], 0]
+            score[s] = emit if earliest[s] <= 0 else UNREACHABLE
     for f in range(1, n_frames):
-        previous = score.copy()
+        previous[:] = score
         for s in range(n_states):
-            best, arg = previous[s], s
+            best, move = previous[s], 0
             if s >= 1 and previous[s - 1] > best:
-                best, arg = previous[s - 1], s - 1
+                best, move = previous[s - 1], 1
             # an empty pause: from a word's last row straight to the next word's first row (or to end-of-text)
             if s >= 2 and kinds[s - 1] == PAUSE_STATE and kinds[s - 2] == LAST_ROW and kinds[s] != PAUSE_STATE:
                 if previous[s - 2] > best:
-                    best, arg = previous[s - 2], s - 2
-            score[s] = best + emission[s, f]
-            back[s, f] = arg
+                    best, move = previous[s - 2], 2
+            emit = pause_scores[f] if rows[s] < 0 else matrix[rows[s], f]
+            score[s] = best + (emit if f >= earliest[s] else UNREACHABLE)
+            step[f, s] = move
     last = n_states - 1
     for candidate in (n_states - 2, n_states - 3):  # the last pause or the last word's last row may end it
         if candidate >= 0 and kinds[candidate] != ROW and score[candidate] > score[last]:
@@ -66,18 +79,19 @@ def _viterbi(emission: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     path = np.empty(n_frames, np.int64)
     for f in range(n_frames - 1, -1, -1):
         path[f] = last
-        last = back[last, f]
+        last -= step[f, last]
     return path
 
 
 def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: int | None,
-              pause_scores: np.ndarray, min_frames: Sequence[int] = ()) -> WordPath:
+              pause_scores: np.ndarray, min_frames: Sequence[int] = (), earliest: Sequence[int] = ()) -> WordPath:
     """Best path through `matrix` float (tokens, frames) for words made of `word_rows` (token rows, in order).
 
     end_row: the end-of-text row, scored after the last pause (None: no end-of-text state).
     pause_scores: float (frames,) score of being in a pause at each frame.
     min_frames: per word, the fewest frames it may cover (default one per row): a word is never squeezed
     into less, so it cannot hide in the last frames before a silence when its sound comes after it.
+    earliest: per word, the first frame it may cover (default 0).
     """
     n_tokens, n_frames = matrix.shape
     if len(pause_scores) != n_frames:
@@ -100,8 +114,14 @@ def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: i
         rows.append(int(end_row))
         kinds.append(END_STATE)
         owners.append(END)
-    rows, owners = np.array(rows), np.array(owners)
-    emission = np.where(rows[:, None] >= 0, np.asarray(matrix, np.float64)[np.maximum(rows, 0)],
-                        np.asarray(pause_scores, np.float64)[None, :])  # (states, frames)
-    states = _viterbi(emission, np.array(kinds, np.int64))
-    return WordPath(owners[states], rows[states], emission[states, np.arange(n_frames)])
+    rows, owners = np.array(rows, np.int64), np.array(owners, np.int64)
+    first = np.zeros(len(rows), np.int64)
+    for word, frame in enumerate(earliest):
+        first[owners == word] = int(frame)
+    matrix = np.ascontiguousarray(matrix, np.float64)
+    pause_scores = np.ascontiguousarray(pause_scores, np.float64)
+    states = _viterbi(matrix, rows, np.array(kinds, np.int64), pause_scores, first)
+    on_row = rows[states]
+    score = np.where(on_row >= 0, matrix[np.maximum(on_row, 0), np.arange(n_frames)], pause_scores)
+    score = np.where(np.arange(n_frames) >= first[states], score, UNREACHABLE)
+    return WordPath(owners[states], on_row, score)

@@ -14,9 +14,12 @@ EXPORT_FORMATS = ("json", "csv", "srt", "vtt")
 
 
 def words_to_records(words) -> list[dict]:
-    """[{"word", "start", "end", "probability"}] with times rounded to the millisecond."""
-    return [{"word": w.word.strip(), "start": round(w.start, 3), "end": round(w.end, 3),
-             "probability": round(float(w.probability), 4)} for w in words]
+    """[{"word", "start", "end", "probability"}] with times rounded to the millisecond, and "confidence" when the
+    aligner rated its words (the tuned aligner)."""
+    return [{"word": w.word.strip(), "start": round(float(w.start), 3), "end": round(float(w.end), 3),
+             "probability": round(float(w.probability), 4)}
+            | ({} if getattr(w, "confidence", None) is None else {"confidence": round(float(w.confidence), 3)})
+            for w in words]
 
 
 def heads_record(mask: np.ndarray) -> dict:
@@ -49,9 +52,11 @@ def words_to_json(words) -> str:
 
 def words_to_csv(words) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["word", "start", "end", "probability"], lineterminator="\n")
+    records = words_to_records(words)
+    fields = ["word", "start", "end", "probability"] + (["confidence"] if records and "confidence" in records[0] else [])
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(words_to_records(words))
+    writer.writerows(records)
     return out.getvalue()
 
 

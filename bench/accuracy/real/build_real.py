@@ -176,13 +176,13 @@ def import_snapshots(root: Path) -> None:
         language="en", speaker=clip["speaker"], text=clip["transcript"].lower(),
         words=[dict(word=p["text"].lower(), start=p["start"], end=p["end"]) for p in clip["phrases"]],
         timing="human (AMI segments: first start and last end of each phrase)")
-    for clip in json.loads((root / "sppas_samples" / "manifest.json").read_text())["clips"]:
-        if not clip["language"].startswith("fr") or not clip.get("phrases"):
-            continue
+    french = [c for c in json.loads((root / "sppas_samples" / "manifest.json").read_text())["clips"]
+              if c["language"].startswith("fr") and c.get("phrases")]
+    for number, clip in enumerate(sorted(french, key=lambda c: c["file"])):  # alternate: dev sees French too
         phrases = [dict(p, text=_sppas_text(p["text"])) for p in clip["phrases"]]
         phrases = [p for p in phrases if p["text"]]
         add("sppas_fr", re.sub(r"[^A-Za-z0-9]+", "_", Path(clip["file"]).stem), root / "sppas_samples" / clip["file"],
-            split="test", kind="other language", language="fr", speaker=clip.get("speaker", clip["file"]),
+            split="dev" if number % 2 else "test", kind="other language", language="fr", speaker=clip.get("speaker", clip["file"]),
             text=" ".join(p["text"] for p in phrases),
             words=[dict(word=p["text"], start=p["start"], end=p["end"]) for p in phrases],
             timing="human (IPU phrases: first start and last end)")
