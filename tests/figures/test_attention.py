@@ -167,3 +167,15 @@ def test_mosaic_image_tiles_thumbnails_with_nan_gaps():
     image = figures.mosaic_image(np.ones((2, 3, 4, 5), np.float32))
     assert image.shape == (2 * (4 + figures.THUMB_GAP), 3 * (5 + figures.THUMB_GAP))
     assert np.isnan(image).any() and np.nanmax(image) == 1.0
+
+
+def test_words_the_aligner_is_unsure_of_stand_out():
+    words = tuple(WordTiming(w.word, w.start, w.end, w.probability, w.window, w.token_indices, confidence=c)
+                  for w, c in zip(_words(4, 3.0), (0.9, 0.2, 0.7)))
+    fig = _validated(figures.attention_heatmap(_diagonal(4, 150), _tokens(4), words=words))
+    markers = next(t for t in fig.data if t.name == "words")
+    assert list(markers.marker.color) == [figures.WORD_COLOR, figures.UNSURE_COLOR, figures.WORD_COLOR]
+    assert "confidence 0.20 (unsure)" in markers.hovertext[1] and "confidence 0.90" in markers.hovertext[0]
+    plain = next(t for t in figures.attention_heatmap(_diagonal(4, 150), _tokens(4), words=_words(4, 3.0)).data
+                 if t.name == "words")
+    assert set(plain.marker.color) == {figures.WORD_COLOR} and "confidence" not in plain.hovertext[0]

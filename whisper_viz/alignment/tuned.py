@@ -5,11 +5,13 @@ re-derives them; tests/alignment/test_tuned.py checks a small re-derivation matc
 1. Heads and lags: each head's attention runs early or late by its own lag. Every selected head's normalized,
    median-filtered matrix is shifted by its lag (20 ms frames) before the mean, so the heads agree.
 2. Word path (word_path.py): the spoken rows of each word in order, a pause allowed between words and at
-   both ends, end-of-text last. A pause frame scores PAUSE_SCORE + SILENCE_GAIN * silence, so silence (an
+   both ends, end-of-text last. A pause frame scores `pause_score + silence_gain * silence`, so silence (an
    inserted one, a natural pause) goes to pauses, and untranscribed sound (fillers, breaths, a cough) goes
-   to a pause when no word's attention claims it.
+   to a pause when no word's attention claims it. A word covers at least `min_seconds_per_letter` per
+   letter, and one squeezed into that minimum right before a long silence whose following speech no word
+   took is moved past the silence (the attention of a word after a long silence can leak into it).
 3. Word edges: where a word meets a pause, its edge moves at 10 ms to where its voiced run ends (or starts),
-   at most MAX_EDGE_SHIFT_FRAMES away; two words with no pause between them share the path's boundary.
+   at most `max_edge_shift_frames` away; two words with no pause between them share the path's boundary.
 4. Confidence: the word is aligned again with each half of the heads; the more the three alignments disagree
    on its edges, the less sure the aligner is (confidence.py).
 """
