@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(0, str(HERE))
 from analyses import MODES, clip_analysis, language_for  # noqa: E402
 from dataset import SYNTHETIC, load_real, load_split  # noqa: E402
-from peers import PeerWord, faster_transcriber, openai_transcriber  # noqa: E402
+from peers import cached, faster_transcriber, openai_transcriber  # noqa: E402
 from report import write_results  # noqa: E402
 from silence_check import silence_errors  # noqa: E402
 
@@ -87,11 +87,12 @@ def run_model(name: str, clips, threads: int, peers: bool, silence: bool, workdi
     if peers:
         for peer, make in zip(PEERS, (lambda: openai_transcriber(model),
                                       lambda: faster_transcriber(model, threads, workdir))):
-            run = make()
+            run = cached(lambda path, language, make=make, box={}: box.setdefault("run", make())(path, language),
+                         name, peer)  # the peer model loads only when a clip is not cached yet
             for clip in clips:
                 if not model.is_multilingual and not clip.language.startswith("en"):
                     continue
-                words = [PeerWord(w) for w in run(clip.path, language_for(model, clip.language))]
+                words = run(clip.path, language_for(model, clip.language))
                 errors = boundary_errors(words, clip.words, clip.after_pause)
                 scored.setdefault((peer, "recognition", clip.kind), []).append(errors)
                 by_source.setdefault((peer, "recognition", clip.source), []).append(errors)

@@ -6,7 +6,10 @@ multilingual. A peer's words become `PeerWord`s so one scorer (whisper_viz.evalu
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
+from typing import Callable
 
 from whisper_viz.engine.audio import load_audio
 from whisper_viz.engine.loading import LoadedModel
@@ -54,6 +57,22 @@ def faster_transcriber(model: LoadedModel, threads: int, workdir: Path):
         return [w for s in segments for w in (s.words or [])]
 
     return run
+
+
+CACHE = Path(__file__).resolve().parents[1] / "out" / "peers"
+
+
+def cached(run: Callable, model: str, peer: str) -> Callable:
+    """`run(path, language)` whose words are kept on disk by the clip's content, so a re-run is quick."""
+    def cached_run(path: Path, language: str | None = None) -> list["PeerWord"]:
+        key = hashlib.sha256(Path(path).read_bytes() + f"|{language}".encode()).hexdigest()[:24]
+        file = CACHE / model / peer / f"{key}.json"
+        if not file.exists():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            words = [PeerWord(w) for w in run(path, language)]
+            file.write_text(json.dumps([[w.word, w.start, w.end] for w in words]))
+        return [PeerWord(dict(word=w, start=a, end=b)) for w, a, b in json.loads(file.read_text())]
+    return cached_run
 
 
 class PeerWord:

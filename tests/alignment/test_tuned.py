@@ -121,3 +121,17 @@ def test_the_shipped_heads_and_lags_are_rederived_on_a_small_dev_set(tiny_model,
     for pair, lag in shipped.lag_of().items():
         assert abs(stats[pair][0] - lag) <= 3, (pair, lag, stats[pair])
     assert len(set(shipped.heads) & set(steadiest)) >= len(shipped.heads) - 2
+
+
+def test_a_noise_burst_nobody_transcribed_falls_into_a_pause(tiny_model, hand_labelled):
+    """0.4 s of loud noise (a cough, a slammed door) between two words: neither word stretches over it."""
+    path, text, human = hand_labelled[0]
+    at = (human[2].end + human[3].start) / 2
+    audio = load_audio(path)
+    original = align_tuned(analyze(tiny_model, audio, text=text))
+    burst = align_tuned(analyze(tiny_model, insert_silence(audio, at, 0.4, noise_db=-20.0), text=text))
+    middle = (at + 0.1, at + 0.3)
+    assert not any(w.start < middle[1] and w.end > middle[0] for w in burst)  # the burst's middle is nobody's
+    for before, after in zip(original, burst):
+        shift = 0.4 if before.start >= at - 0.1 else 0.0
+        assert abs(after.start - shift - before.start) < 0.15 and abs(after.end - shift - before.end) < 0.15

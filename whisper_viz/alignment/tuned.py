@@ -29,7 +29,7 @@ from ..heads import HeadSet, parse_heads
 from ..results import AnalysisResult, WindowCapture, WordTiming
 from .confidence import CONFIDENCE_CENTER, CONFIDENCE_SLOPE, word_confidence
 from .options import AlignmentOptions
-from .voicing import EDGE_HOP, Loudness, loudness
+from .voicing import EDGE_HOP, Loudness, loudness, noisiness
 from .window import WindowAlignment, align_window, head_matrices
 from .word_path import PAUSE, WordPath, word_path
 
@@ -48,6 +48,7 @@ class TunedSettings:
 
     pause_score: float = 0.5  # a pause frame's score in speech (z-score units of the attention matrix)
     silence_gain: float = 8.0  # added to it in silence (times `Loudness.silence`, 0..1)
+    noise_gain: float = 4.0  # added to it in sound that is not speech (times `noisiness`, 0..1, where not silent)
     max_edge_shift_frames: int = 30  # 10 ms frames a word edge may move to the end of its voiced run
     use_end_of_text: bool = True  # score the end-of-text row after the last pause
     confidence_center: float = CONFIDENCE_CENTER  # seconds of head-half disagreement at confidence one half
@@ -209,7 +210,7 @@ def _place(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, la
 
 
 def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, lag_of: dict,
-            coarse: Loudness, fine: Loudness, settings: TunedSettings) -> WindowAlignment:
+            coarse: Loudness, fine: Loudness, noise: np.ndarray | None, settings: TunedSettings) -> WindowAlignment:
     """One window aligned by the tuned steps (module docstring); step 4 aligns again with each half of the
     heads and rates every word by how far those two alignments and the full one disagree on its edges."""
     aligned = align_window(capture, heads, options)  # words and token rows; times are replaced below
@@ -224,6 +225,11 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
     letters = [sum(ch.isalnum() for ch in w.word) for w in aligned.words]
     min_frames = [int(np.ceil(n * settings.min_seconds_per_letter / SECONDS_PER_ENCODER_FRAME)) for n in letters]
     pause_scores = settings.pause_score + settings.silence_gain * silence
+    if noise is not None:  # sound that is not speech (a cough, a bang) is a pause's too
+        noisy = np.zeros(n_frames)
+        part = noise[first: first + n_frames]
+        noisy[: len(part)] = part
+        pause_scores = pause_scores + settings.noise_gain * noisy * (1 - silence)
     voiced, silent = silence == 0, silence >= 0.5
     place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, pause_scores, voiced, silent,
                                   fine, settings)
@@ -261,7 +267,12 @@ def align_tuned_windows(result: AnalysisResult, heads: HeadSet, options: Alignme
     settings = settings or (tuned.settings if tuned else TUNED_SETTINGS)
     coarse = loudness(result.audio)
     fine = loudness(result.audio, EDGE_HOP, threshold=coarse.threshold)
-    return tuple(_window(capture, heads, options, lag_of, coarse, fine, settings) for capture in result.windows)
+    noise = noisiness(result.audio) if settings.noise_gain else None
+    if noise is not None:  # word edges keep to speech: a noise burst next to a word is not the word
+        speech = np.repeat(noise < 0.5, FRAMES_PER_EDGE)[: len(fine.db)]
+        fine = replace(fine, db=np.where(np.pad(speech, (0, len(fine.db) - len(speech)), constant_values=True),
+                                         fine.db, -np.inf))
+    return tuple(_window(capture, heads, options, lag_of, coarse, fine, noise, settings) for capture in result.windows)
 
 
 def align_tuned(result: AnalysisResult, heads=None, options: AlignmentOptions | None = None, *,

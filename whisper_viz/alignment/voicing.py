@@ -21,6 +21,10 @@ VOICED_ABOVE_FLOOR_DB = 8.0  # ... and so is one less than this above the noise 
 SILENCE_RAMP_DB = 10.0  # `silence` rises from 0 at the threshold to 1 this far below it
 POWER_FLOOR = 1e-12  # added to the mean square before log10 (digital silence is -120 dB)
 DIGITAL_SILENCE_DB = -100.0  # frames this quiet are exact (or dithered) zeros: they do not set the noise floor
+FLATNESS_WINDOW = 512  # samples per spectrum (32 ms, Hann) for the spectral flatness of a 20 ms frame
+FLATNESS_BAND = (10, 128)  # FFT bins kept: ~310 Hz to 4 kHz, where speech has its harmonics and formants
+FLATNESS_SMOOTH_FRAMES = 7  # median over this many frames: a fricative is brief, a cough or breath lasts
+NOISY_FROM, NOISY_TO = 0.3, 0.5  # flatness where `noisiness` starts rising and where it reaches 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,23 @@ def loudness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME, threshold:
         loud, floor = np.percentile(recorded, PEAK_PERCENTILE), np.percentile(recorded, FLOOR_PERCENTILE)
         threshold = float(max(loud - VOICED_BELOW_PEAK_DB, floor + VOICED_ABOVE_FLOOR_DB))
     return Loudness(hop, db, threshold)
+
+
+def noisiness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME) -> np.ndarray:
+    """float64 (frames,) in [0, 1]: how noise-like (flat-spectrum) each frame of `hop` samples is, over
+    FLATNESS_SMOOTH_FRAMES frames. Voiced speech has harmonics (flatness ~0.02-0.1); a cough, a breath, a
+    bang or hiss is flat (~0.3-0.6), so sound no word explains can be told from speech."""
+    n = len(audio) // hop + 1
+    padded = np.zeros(n * hop + FLATNESS_WINDOW, np.float64)
+    padded[: len(audio)] = audio
+    frames = np.lib.stride_tricks.sliding_window_view(padded, FLATNESS_WINDOW)[::hop][:n]  # (frames, window)
+    power = np.abs(np.fft.rfft(frames * np.hanning(FLATNESS_WINDOW), axis=1)) ** 2
+    power = power[:, FLATNESS_BAND[0]:FLATNESS_BAND[1]] + POWER_FLOOR  # (frames, bins)
+    flatness = np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)
+    half = FLATNESS_SMOOTH_FRAMES // 2
+    smooth = np.median(np.lib.stride_tricks.sliding_window_view(np.pad(flatness, half, mode="edge"),
+                                                               FLATNESS_SMOOTH_FRAMES), axis=1)
+    return np.clip((smooth - NOISY_FROM) / (NOISY_TO - NOISY_FROM), 0.0, 1.0)
 
 
 def voiced_frames(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME) -> np.ndarray:
