@@ -17,7 +17,7 @@ from .lazy import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {
     "WhisperVizError": "errors", "AudioError": "errors", "ModelNotFound": "errors", "WeightsError": "errors",
     "HeadSetError": "errors", "AlignmentError": "errors", "ReferenceFormatError": "errors",
-    "DecodingError": "errors", "DeviceError": "errors", "ExportError": "errors",
+    "DecodingError": "errors", "DeviceError": "errors", "ExportError": "errors", "EngineError": "errors",
     "AnalysisResult": "results", "Segment": "results", "Token": "results", "WindowCapture": "results",
     "WordTiming": "results",
     "HeadSet": "heads", "parse_heads": "heads",

@@ -39,3 +39,7 @@ class DeviceError(WhisperVizError, RuntimeError):
 
 class ExportError(WhisperVizError, ValueError):
     """Results cannot be written in the requested format."""
+
+
+class EngineError(WhisperVizError, RuntimeError):
+    """Clips cannot be scored where asked (Ray not installed, cluster unreachable, unknown engine)."""
