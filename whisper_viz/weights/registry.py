@@ -1,6 +1,7 @@
 """Where models come from: installed packages by name; CTranslate2 folders, Hugging Face folders and openai `.pt`
 files by path."""
 
+import hashlib
 import importlib.util
 import os
 from dataclasses import dataclass
@@ -89,3 +90,14 @@ def resolve_source(name_or_path: str | os.PathLike) -> ModelSource:
         beside = path.with_name("tokenizer.json")
         return ModelSource(str(path), "openai", (path,), beside, None)
     raise _not_found(f"called {text!r}")
+
+
+def source_fingerprint(source: ModelSource) -> str:
+    """Identity of a model's files (paths, sizes, modification times): results computed with it can be reused
+    while it stays the same."""
+    digest = hashlib.sha1(f"{source.name}|{source.format}".encode())
+    for path in (*source.weights, source.config):
+        if path is not None and path.is_file():
+            stat = path.stat()
+            digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()

@@ -1,0 +1,83 @@
+"""Discovery on Ray (engines.py): a local Ray on 2 CPUs with 2 workers chooses what the in-process run
+chooses, reports failures, and resumes after being stopped. Every run is bounded by a timeout."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from whisper_viz.evaluation.corpus import read_manifest
+from whisper_viz.evaluation.corpus_discovery import DiscoverySettings, discover_on_corpus
+from whisper_viz.evaluation.engines import EngineOptions, open_engine
+from whisper_viz.evaluation.score_cache import ScoreCache
+
+pytest.importorskip("ray")
+REPO = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT_S = 600
+SAME_KEYS = ("heads", "chosen", "official", "candidates")
+
+
+def discover_cli(manifest: Path, report: Path, cache: Path, *extra: str) -> subprocess.Popen:
+    """`whisper-viz heads discover --manifest ... --engine ray --workers 2` in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "whisper_viz", "heads", "discover", "--manifest", str(manifest),
+               "--engine", "ray", "--workers", "2", "--json", str(report), "--cache", str(cache), *extra]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(process: subprocess.Popen) -> str:
+    try:
+        out, _ = process.communicate(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return out
+
+
+def test_unknown_engine_is_a_clear_error():
+    with pytest.raises(Exception, match="unknown engine 'spark'"):
+        open_engine(EngineOptions(engine="spark"))
+
+
+def test_ray_chooses_the_in_process_set_and_resumes_after_being_stopped(small_corpus, tmp_path):
+    in_process = discover_on_corpus(read_manifest(small_corpus), EngineOptions(model="tiny.en"),
+                                    DiscoverySettings(), ScoreCache(tmp_path / "in-process")).to_dict()
+    cache, report = tmp_path / "ray-cache", tmp_path / "ray.json"
+    stopped = discover_cli(small_corpus, report, cache)
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while len(list(cache.glob("*/*.json"))) < 3 and stopped.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stopped.send_signal(signal.SIGINT)  # Ctrl-C while the first pass is under way
+    out = finish(stopped)
+    assert stopped.returncode == 130, out
+    assert "run the same command to resume" in out and not report.exists()
+    done_before = len(list(cache.glob("*/*.json")))
+    assert 3 <= done_before < 10  # 4 head-pass clips + 6 set-pass clips in all
+
+    out = finish(discover_cli(small_corpus, report, cache))
+    ray_report = json.loads(report.read_text())
+    assert ray_report["engine"] == "ray" and ray_report["workers"] == 2, out
+    assert ray_report["clips"]["from_cache"] >= done_before
+    assert ray_report["clips"]["from_cache"] + ray_report["clips"]["computed"] == 10
+    for key in SAME_KEYS:
+        assert ray_report[key] == in_process[key], key
+    assert ray_report["per_head"]["boundaries"] == in_process["per_head"]["boundaries"]
+    assert "chosen heads" in out and "held out" in out
+
+
+def test_a_clip_that_fails_on_a_worker_is_reported(small_corpus, tmp_path):
+    lines = small_corpus.read_text().splitlines()[:2]
+    lines.append(json.dumps({"id": "missing", "audio": str(tmp_path / "nowhere.flac"), "split": "train",
+                             "words": [{"word": "x", "start": 0.0, "end": 1.0}]}))
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("\n".join(lines) + "\n")
+    out = finish(discover_cli(manifest, tmp_path / "r.json", tmp_path / "cache", "--max-heads", "2",
+                              "--held-out", "0"))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [f["id"] for f in report["failed"]] == ["missing"] and "AudioError" in report["failed"][0]["error"]
+    assert report["clips"]["scored"] == 2 and "failed: missing" in out
