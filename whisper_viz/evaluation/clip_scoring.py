@@ -82,6 +82,10 @@ class ClipScorer:
         self.model = load_model(model, device=device)
         self.options = options or AlignmentOptions()
 
+    def ready(self) -> str:
+        """The loaded model's name (Ray: waiting for this tells that a worker has loaded its model)."""
+        return self.model.name
+
     def score(self, job: ClipJob) -> ClipScores | ClipFailure:
         """Score one clip; any error becomes a ClipFailure with its message."""
         try:

@@ -143,7 +143,8 @@ def discover_on_corpus(clips: Sequence[CorpusClip], options: EngineOptions, sett
     scores = [*first.values(), *second.values()]
     timing = {"wall_s": time.perf_counter() - started, "audio_s": sum(s.audio_seconds for s in scores),
               "analysis_s": sum(s.analysis_seconds for s in scores),
-              "scoring_s": sum(s.scoring_seconds for s in scores), "passes": runner.pass_timing}
+              "scoring_s": sum(s.scoring_seconds for s in scores), "engine_start_s": runner.engine_start_s,
+              "passes": runner.pass_timing}
     counts = {"train": len(train), "held_out": len(clips) - len(train), "scored": len(second),
               "failed": len(runner.failures), "from_cache": runner.from_cache,
               "computed": runner.computed}
@@ -185,6 +186,7 @@ class _Runner:
         self.workers = 0
         self.failures: list[dict] = []
         self.from_cache = self.computed = 0
+        self.engine_start_s = 0.0  # loading the model (Ray: starting Ray and every worker loading it)
         self.pass_timing: dict[str, dict] = {}
 
     def run_pass(self, name: str, clips: Sequence[CorpusClip], score_heads: bool, sets: tuple[HeadSet, ...]):
@@ -208,8 +210,10 @@ class _Runner:
         self._report(name, len(done), len(clips))
         if todo:
             if self.engine is None:
+                opened = time.perf_counter()
                 self.engine = open_engine(self.options)
                 self.workers = self.engine.workers
+                self.engine_start_s = time.perf_counter() - opened
             for job, outcome in self.engine.run(todo):
                 if isinstance(outcome, ClipFailure):
                     self.failures.append({"id": job.clip.id, "audio": str(job.clip.audio), "pass": name,

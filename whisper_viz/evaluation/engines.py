@@ -39,12 +39,10 @@ class InProcessEngine:
     def __init__(self, options: EngineOptions):
         self.options = options
         self.workers = 1
-        self._scorer: ClipScorer | None = None
+        self._scorer = ClipScorer(options.model, options.device, options.threads_per_worker)
 
     def run(self, jobs: Iterable[ClipJob]) -> Iterator[Outcome]:
         for job in jobs:
-            if self._scorer is None:  # loaded on the first clip: a fully cached run never loads the model
-                self._scorer = ClipScorer(self.options.model, self.options.device, self.options.threads_per_worker)
             yield job, self._scorer.score(job)
 
     def close(self) -> None:
@@ -76,10 +74,15 @@ class RayEngine:
         self._actor_class = ray.remote(ClipScorer).options(
             num_cpus=options.threads_per_worker, num_gpus=options.gpus_per_worker, max_restarts=WORKER_RESTARTS)
         self._actors = [self._new_actor() for _ in range(self.workers)]
+        try:  # every worker has loaded the model: a model that cannot load stops here, not at every clip
+            ray.get([actor.ready.remote() for actor in self._actors])
+        except ray.exceptions.RayError as e:
+            self.close()
+            raise EngineError(f"the Ray workers could not load {options.model!r}: {str(e).splitlines()[-1]}") from e
 
     def _new_actor(self):
         o = self.options
-        return self._actor_class.remote(o.model, o.device, o.threads_per_worker)
+        return self._actor_class.remote(o.model, o.device, o.threads_per_worker)  # loads the model in the worker
 
     def run(self, jobs: Iterable[ClipJob]) -> Iterator[Outcome]:
         """Keep every actor busy; yield outcomes as they finish (not in job order)."""
