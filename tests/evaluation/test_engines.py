@@ -71,6 +71,12 @@ def test_ray_chooses_the_in_process_set_and_resumes_after_being_stopped(small_co
     assert "chosen heads" in out and "held out" in out
 
 
+def test_a_model_the_workers_cannot_load_stops_the_run(small_corpus, tmp_path):
+    out = finish(discover_cli(small_corpus, tmp_path / "r.json", tmp_path / "cache", "--model", str(tmp_path)))
+    assert "whisper-viz: error: the Ray workers could not load" in out and "no model.bin" in out
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_a_clip_that_fails_on_a_worker_is_reported(small_corpus, tmp_path):
     lines = small_corpus.read_text().splitlines()[:2]
     lines.append(json.dumps({"id": "missing", "audio": str(tmp_path / "nowhere.flac"), "split": "train",
