@@ -12,6 +12,7 @@ from whisper_viz.alignment.options import AlignmentOptions
 from whisper_viz.alignment.window import align_window, clear_cache, head_matrices
 from whisper_viz.heads import HeadSet
 
+
 @pytest.mark.parametrize("normalization", ["reference", "ct2", "l2", "none"])
 def test_normalizations(normalization, alignment_kit):
     kit = alignment_kit

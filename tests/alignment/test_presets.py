@@ -5,6 +5,7 @@ import pytest
 from whisper_viz.alignment.presets import PRESETS, REFERENCE, TUNED, align_words, get_preset
 from whisper_viz.errors import AlignmentError
 
+
 def test_align_words_over_windows_with_offsets(alignment_kit):
     kit = alignment_kit
     first, _, _ = kit.make_capture(" The first window.", "en", seed=3)

@@ -6,6 +6,7 @@ import pytest
 from whisper_viz.alignment.presets import PRESETS, align_words
 from whisper_viz.alignment.tuned import TUNED_HEADS, align_tuned, tuned_heads_for, tuned_windows
 from whisper_viz.experiments.silence import SilenceOptions, run_silence_experiment
+
 PAUSE7_SECOND_SENTENCE = 8.85  # s: end of "here?" (trimmed espeak speech) + 7.0 s of digital silence
 
 

@@ -13,6 +13,7 @@ from whisper_viz.errors import AlignmentError, HeadSetError
 from whisper_viz.heads import HeadSet
 from whisper_viz.results import WindowCapture
 
+
 @pytest.mark.parametrize("case", range(7))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_raw_alignment_equals_openai_functions(case, seed, alignment_kit):

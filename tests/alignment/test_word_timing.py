@@ -11,6 +11,7 @@ from whisper_viz.alignment.word_timing import split_tokens
 from whisper_viz.heads import HeadSet
 from whisper_viz.results import Segment
 
+
 @pytest.mark.parametrize("case", range(7))
 def test_split_tokens_equals_openai_tokenizer(case, alignment_kit):
     kit = alignment_kit

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import whisper_viz as wv
-from whisper_viz.engine import analysis
-from whisper_viz.engine import decoding
+from whisper_viz.engine import analysis, decoding
 from whisper_viz.engine.audio import load_audio
 from whisper_viz.engine.model import DecoderState
 from whisper_viz.engine.screened_vocabulary import ScreenedVocabulary

@@ -9,10 +9,10 @@ import pytest
 import whisper_viz as wv
 from whisper_viz.alignment.window import AlignmentOptions
 from whisper_viz.errors import AlignmentError
-from whisper_viz.heads import HeadSet
 from whisper_viz.evaluation.references import ReferenceWord
-from whisper_viz.results import AnalysisResult, Token, WindowCapture
 from whisper_viz.evaluation.scoring import SCORE_WEIGHTS, HeadScores, combined_score, score_head_set, score_heads
+from whisper_viz.heads import HeadSet
+from whisper_viz.results import AnalysisResult, Token, WindowCapture
 
 SHAPE = (2, 3)
 GOOD, SHIFTED, SINK, REVERSED, NOISE, GOOD_TOO = (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)

@@ -7,8 +7,14 @@ import pytest
 
 from whisper_viz.engine.audio import SAMPLE_RATE
 from whisper_viz.errors import AudioError
-from whisper_viz.experiments.silence import (SilenceOptions, filler, insert_silence, insertion_points,
-                                     run_silence_experiment, seconds_to_samples)
+from whisper_viz.experiments.silence import (
+    SilenceOptions,
+    filler,
+    insert_silence,
+    insertion_points,
+    run_silence_experiment,
+    seconds_to_samples,
+)
 from whisper_viz.results import WordTiming
 
 

@@ -154,8 +154,9 @@ def test_word_shift_figure_has_start_and_end_bars():
 
 
 def test_matrix_png_is_a_png_of_the_expected_size():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     png = figures.matrix_png(_diagonal(6, 50), (np.arange(6).repeat(9)[:50], np.arange(50)))
     image = Image.open(io.BytesIO(png))

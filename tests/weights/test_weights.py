@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import whisper_viz as wv
-from whisper_viz.weights.ctranslate2 import read_ctranslate2_whisper
 from whisper_viz.weights.checkpoint import official_model_name
+from whisper_viz.weights.ctranslate2 import read_ctranslate2_whisper
 from whisper_viz.weights.registry import available_models, resolve_source
 
 TINY_EN_HEADS = [(1, 0), (2, 0), (2, 5), (3, 0), (3, 1), (3, 2), (3, 3), (3, 4)]
