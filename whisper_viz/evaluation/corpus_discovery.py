@@ -118,7 +118,8 @@ def discover_on_corpus(clips: Sequence[CorpusClip], options: EngineOptions, sett
 
     settings = settings or DiscoverySettings()
     clips = assign_splits(clips, settings.held_out)
-    runner = _Runner(options, cache if cache is not None else ScoreCache(None), source_fingerprint(resolve_source(options.model)), progress)
+    cache = cache if cache is not None else ScoreCache(None)
+    runner = _Runner(options, cache, source_fingerprint(resolve_source(options.model)), progress)
     started = time.perf_counter()
     try:
         train = [c for c in clips if not c.held_out]
@@ -133,12 +134,7 @@ def discover_on_corpus(clips: Sequence[CorpusClip], options: EngineOptions, sett
         second = runner.run_pass("sets", clips, score_heads=False, sets=(*candidates, official))
     finally:
         runner.close()
-    results = []
-    for index, heads in enumerate((*candidates, official)):
-        totals = {split: sum((second[c.id].set_totals[index] for c in clips if c.id in second and c.held_out == held),
-                             np.zeros(len(TOTALS_FIELDS))) for split, held in (("train", False), ("held_out", True))}
-        results.append(SetResult(heads, totals["train"], totals["held_out"]))
-    *scored, official_result = results
+    *scored, official_result = _pooled_sets((*candidates, official), second, clips)
     chosen = choose(scored, settings.size_tolerance)
     scores = [*first.values(), *second.values()]
     timing = {"wall_s": time.perf_counter() - started, "audio_s": sum(s.audio_seconds for s in scores),
@@ -150,6 +146,15 @@ def discover_on_corpus(clips: Sequence[CorpusClip], options: EngineOptions, sett
               "computed": runner.computed}
     return CorpusDiscovery(options.model, options.engine, runner.workers, chosen, official_result, tuple(scored),
                            per_head, counts, tuple(runner.failures), timing)
+
+
+def _pooled_sets(sets: Sequence[HeadSet], scores: dict[str, ClipScores], clips: Sequence[CorpusClip]) -> list[SetResult]:
+    """Each set's totals over the training and over the held-out clips, summed in corpus order."""
+    def pooled(index: int, held_out: bool) -> np.ndarray:
+        rows = [scores[c.id].set_totals[index] for c in clips if c.id in scores and c.held_out == held_out]
+        return np.sum(rows, axis=0) if rows else np.zeros(len(TOTALS_FIELDS))
+
+    return [SetResult(heads, pooled(i, False), pooled(i, True)) for i, heads in enumerate(sets)]
 
 
 def choose(results: Sequence[SetResult], size_tolerance: float) -> SetResult:
