@@ -3,6 +3,7 @@ chooses, reports failures, and resumes after being stopped. Every run is bounded
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,9 +24,9 @@ RUN_TIMEOUT_S = 600
 SAME_KEYS = ("heads", "chosen", "official", "candidates")
 
 
-def discover_cli(manifest: Path, report: Path, cache: Path, *extra: str) -> subprocess.Popen:
+def discover_cli(manifest: Path, report: Path, cache: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     """`whisper-viz heads discover --manifest ... --engine ray --workers 2` in a process of its own."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), **(env or {})}
     command = [sys.executable, "-m", "whisper_viz", "heads", "discover", "--manifest", str(manifest),
                "--engine", "ray", "--workers", "2", "--json", str(report), "--cache", str(cache), *extra]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -72,9 +73,19 @@ def test_ray_chooses_the_in_process_set_and_resumes_after_being_stopped(small_co
 
 
 def test_a_model_the_workers_cannot_load_stops_the_run(small_corpus, tmp_path):
-    out = finish(discover_cli(small_corpus, tmp_path / "r.json", tmp_path / "cache", "--model", str(tmp_path)))
-    assert "whisper-viz: error: the Ray workers could not load" in out and "no model.bin" in out
+    from whisper_viz.weights.registry import resolve_source
+
+    broken = tmp_path / "broken-model"  # found by the driver, unreadable by the workers
+    broken.mkdir()
+    (broken / "model.bin").write_bytes(b"\x06\x00\x00\x00not a model" * 10)
+    shutil.copy(resolve_source("tiny.en").tokenizer, broken / "tokenizer.json")
+    env_cache = {"WHISPER_VIZ_CACHE": str(tmp_path / "converted")}
+    out = finish(discover_cli(small_corpus, tmp_path / "r.json", tmp_path / "cache", "--model", str(broken),
+                              env=env_cache))
+    assert "whisper-viz: error: the Ray workers could not load" in out and "WeightsError" in out, out
     assert not (tmp_path / "r.json").exists()
+    out = finish(discover_cli(small_corpus, tmp_path / "r.json", tmp_path / "cache", "--model", str(tmp_path)))
+    assert "whisper-viz: error: No model in folder" in out  # one the driver cannot find stops before Ray starts
 
 
 def test_a_clip_that_fails_on_a_worker_is_reported(small_corpus, tmp_path):
