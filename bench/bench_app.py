@@ -16,11 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from whisper_viz import load_model
-from whisper_viz.alignment import AlignmentOptions, align_window, align_words, head_matrices
-from whisper_viz.analysis import analyze
-from whisper_viz.audio import SAMPLE_RATE, load_audio
-from whisper_viz.figures import THUMB_COLUMNS, THUMB_ROWS, attention_heatmap, downsample, figure_json, head_mosaic, \
-    mosaic_png
+from whisper_viz.alignment.options import AlignmentOptions
+from whisper_viz.alignment.presets import align_words
+from whisper_viz.alignment.window import align_window, head_matrices
+from whisper_viz.constants import SAMPLE_RATE
+from whisper_viz.engine.analysis import analyze
+from whisper_viz.engine.audio import load_audio
+from whisper_viz.figures.attention import (
+    THUMB_COLUMNS,
+    THUMB_ROWS,
+    attention_heatmap,
+    downsample,
+    head_mosaic,
+    mosaic_png,
+)
+from whisper_viz.figures.render import figure_json
 from whisper_viz.heads import HeadSet
 
 REPO = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import whisper_viz as wv  # noqa: E402
-from whisper_viz.audio import load_audio  # noqa: E402
+from whisper_viz.engine.audio import load_audio  # noqa: E402
 from whisper_viz.heads import HeadSet  # noqa: E402
 
 

@@ -18,6 +18,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "WhisperVizError": "errors", "AudioError": "errors", "ModelNotFound": "errors", "WeightsError": "errors",
     "HeadSetError": "errors", "AlignmentError": "errors", "ReferenceFormatError": "errors",
     "DecodingError": "errors", "DeviceError": "errors", "ExportError": "errors", "FigureExportError": "errors",
+    "EngineError": "errors",
     "AnalysisResult": "results", "Segment": "results", "Token": "results", "WindowCapture": "results",
     "WordTiming": "results",
     "HeadSet": "heads", "parse_heads": "heads",

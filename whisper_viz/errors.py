@@ -43,3 +43,7 @@ class ExportError(WhisperVizError, ValueError):
 
 class FigureExportError(WhisperVizError, RuntimeError):
     """A figure cannot be rendered to PNG here (kaleido or a Chrome/Chromium binary is missing)."""
+
+
+class EngineError(WhisperVizError, RuntimeError):
+    """Clips cannot be scored where asked (Ray not installed, cluster unreachable, unknown engine)."""

@@ -63,7 +63,8 @@ def test_cli_discover_writes_json(tmp_path, capsys, data_dir):
     reference.write_text(json.dumps([{"word": w, "start": 0.3 * i, "end": 0.3 * i + 0.25} for i, w in enumerate(words)]))
     out_json = tmp_path / "discovery.json"
     code, out = run_heads_cli(["discover", str(data_dir / "hello.wav"), "--refs", str(reference),
-                               "--json", str(out_json), "--max-heads", "2", "--candidates", "6"], capsys)
+                               "--json", str(out_json), "--max-heads", "2", "--cache", str(tmp_path / "cache")],
+                              capsys)
     assert code == 0 and "dump: " in out
     record = json.loads(out_json.read_text())
     assert record["target"] == "reference" and 1 <= len(record["heads"]) <= 2

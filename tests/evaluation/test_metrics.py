@@ -88,3 +88,19 @@ def test_scores_of_two_words():
     assert acc.boundaries == 4
     assert acc.start_mae == pytest.approx(0.05) and acc.end_mae == pytest.approx(0.125)
     assert acc.within == (0.25, 0.5, 0.75)
+
+
+def test_totals_pool_to_the_same_accuracy_as_summarize():
+    from whisper_viz.evaluation.metrics import TOTALS_FIELDS, boundary_totals, totals_accuracy
+
+    clips = [boundary_errors([WordTiming("The", 0.52, 0.75, 1.0), WordTiming("old", 0.85, 1.0, 1.0)], REFERENCE),
+             boundary_errors([WordTiming("man.", 1.05, 1.7, 1.0)], REFERENCE),
+             boundary_errors([], REFERENCE)]
+    pooled = summarize(clips)
+    totals = sum(boundary_totals([c]) for c in clips)
+    assert len(totals) == len(TOTALS_FIELDS) and totals[1] == pooled.boundaries
+    mae, within = totals_accuracy(totals)
+    assert mae == pytest.approx(pooled.mae) and tuple(within) == pytest.approx(pooled.within)
+    assert np.array_equal(boundary_totals(clips), totals)
+    nothing, shares = totals_accuracy(np.zeros((2, len(TOTALS_FIELDS))))
+    assert np.isnan(nothing).all() and np.isnan(shares).all()

@@ -174,7 +174,8 @@ def test_a_missing_model_is_an_error_in_the_page():
     assert not at.exception
     assert [e.value for e in at.error] == ["No model called '/nonexistent/model.pt'. Installed models: tiny.en, base. "
                                           "Or give the path of a CTranslate2 Whisper folder (model.bin, config.json, "
-                                          "tokenizer.json) or an openai-whisper .pt file."]
+                                          "tokenizer.json), a Hugging Face Whisper folder (config.json, "
+                                          "model.safetensors, tokenizer files) or an openai-whisper .pt file."]
 
 
 def test_compare_section_scores_both_sets_and_reads_references(example_page, tmp_path):

@@ -1,8 +1,7 @@
-"""`whisper-viz heads show|encode|decode|discover`: inspect, convert and discover alignment head sets.
+"""`whisper-viz heads show|encode|decode|export|discover`: inspect, convert, export and discover alignment head sets.
 
-show/encode/decode need no weights: the decoder shape comes from the official table (--model) or
---shape LAYERSxHEADS. discover loads the model, analyzes the clips (forced to the reference text
-when references are given) and runs forward selection.
+show/encode/decode/export need no weights: the decoder shape comes from the official table (--model), a
+Hugging Face folder's config.json, a discovery report, or --shape LAYERSxHEADS. discover lives in discover.py.
 """
 
 from __future__ import annotations
@@ -12,8 +11,10 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import HeadSetError, ReferenceFormatError
+from ..errors import HeadSetError
+from ..export.heads import HEAD_FORMATS, decoder_shape_of_folder, export_heads
 from ..heads import OFFICIAL_HEADS, PRESETS, HeadSet, official_shape, parse_heads
+from .discover import add_discover_parser
 
 GRID_ON, GRID_OFF = "#", "."
 _SHAPE = re.compile(r"^\s*(\d+)\s*[x×,]\s*(\d+)\s*$")
@@ -42,17 +43,19 @@ def add_heads_parser(subparsers) -> None:
     _add_shape_args(decode)
     decode.set_defaults(run=_run_decode)
 
-    discover = commands.add_parser("discover", help="find the heads whose word timings best match references")
-    discover.add_argument("clips", nargs="+", type=Path, help="audio files")
-    discover.add_argument("--refs", nargs="+", type=Path, default=None,
-                          help="reference word timings, one file per clip (JSON, CSV, TextGrid, SRT, VTT)")
-    discover.add_argument("--json", dest="json_out", type=Path, required=True, help="write the discovery here")
-    discover.add_argument("--model", default="tiny.en", help="model name or path (default: tiny.en)")
-    discover.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    discover.add_argument("--consensus", default="official", help="target heads when no --refs: " + _HEADS_HELP)
-    discover.add_argument("--max-heads", type=int, default=16)
-    discover.add_argument("--candidates", type=int, default=48, help="best single heads tried at each step")
-    discover.set_defaults(run=_run_discover)
+    export = commands.add_parser("export", help="write a head set into an HF generation_config.json, a CTranslate2 "
+                                                "config.json, or print openai-whisper's dump")
+    export.add_argument("--heads", default=None, help=_HEADS_HELP + "; or a discovery report (.json): its chosen set")
+    export.add_argument("--format", required=True, choices=tuple(HEAD_FORMATS),
+                        help="huggingface: generation_config.json; ctranslate2: config.json; openai: base85 dump")
+    export.add_argument("--out", type=Path, default=None,
+                        help="model folder or config file to write into (openai: a file for the dump, else printed)")
+    export.add_argument("--model", default=None, help="official model name or HF folder the set is for (its shape "
+                                                      "and 'official' set); default: the --out folder's or report's")
+    export.add_argument("--shape", default=None, help="decoder LAYERSxHEADS, e.g. 6x8, for other models")
+    export.set_defaults(run=_run_export)
+
+    add_discover_parser(commands)
 
 
 _HEADS_HELP = "official, all, upper, none, a base85 dump, or layer:head pairs like 3:1,4:2"
@@ -69,11 +72,24 @@ def _shape(args) -> tuple[int, int]:
         if match is None:
             raise HeadSetError(f"--shape must look like 6x8 (layers x heads), got {args.shape!r}")
         return int(match.group(1)), int(match.group(2))
-    return official_shape(args.model)
+    if args.model in OFFICIAL_HEADS:
+        return official_shape(args.model)
+    shape = decoder_shape_of_folder(Path(args.model).expanduser()) if args.model else None
+    if shape is None:
+        raise HeadSetError(f"unknown model {args.model!r}: cannot tell its decoder shape; give an official model name "
+                           f"({', '.join(OFFICIAL_HEADS)}), a Hugging Face folder, or --shape LAYERSxHEADS")
+    return shape
 
 
 def _official(args):
-    return args.model if args.model in OFFICIAL_HEADS else None
+    """What "official" means for --model: an official name, or a Hugging Face folder's generation_config heads."""
+    if args.model in OFFICIAL_HEADS or not args.model:
+        return args.model or None
+    try:
+        config = json.loads((Path(args.model).expanduser() / "generation_config.json").read_text())
+        return [tuple(p) for p in config["alignment_heads"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def format_grid(heads: HeadSet) -> str:
@@ -113,27 +129,29 @@ def _run_decode(args) -> int:
     return 0
 
 
-def _run_discover(args) -> int:
-    from ..engine.analysis import analyze  # noqa: PLC0415 - keep `--help` free of torch
-    from ..engine.loading import load_model  # noqa: PLC0415
-    from ..evaluation.discovery import discover_heads  # noqa: PLC0415
-    from ..evaluation.references import load_reference  # noqa: PLC0415
+def read_report_heads(path: Path) -> HeadSet:
+    """The chosen head set of a `heads discover` report."""
+    try:
+        report = json.loads(path.read_text())
+        return HeadSet.from_pairs(report["heads"], tuple(report["shape"]))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise HeadSetError(f"{path} is not a discovery report with 'heads' and 'shape' ({e!r}); "
+                           "write one with `whisper-viz heads discover ... --json`") from e
 
-    if args.refs is not None and len(args.refs) != len(args.clips):
-        raise ReferenceFormatError(f"{len(args.refs)} reference files for {len(args.clips)} clips; give one per clip")
-    references = [load_reference(path) for path in args.refs] if args.refs else [None] * len(args.clips)
-    model = load_model(args.model, device=args.device)
-    results = []
-    for clip, reference in zip(args.clips, references):
-        text = " ".join(w.word for w in reference) if reference else None
-        results.append(analyze(model, clip, text=text))
-    discovery = discover_heads(results, references if args.refs else None, consensus=args.consensus,
-                               candidates=args.candidates, max_heads=args.max_heads)
-    record = {"model": args.model, "clips": [str(c) for c in args.clips],
-              "references": [str(r) for r in args.refs] if args.refs else None, **discovery.to_dict()}
-    args.json_out.write_text(json.dumps(record, indent=2))
-    print(_describe(discovery.heads))
-    print(f"mean boundary error: {discovery.error * 1000:.1f} ms "
-          f"(official heads: {discovery.baseline_error * 1000:.1f} ms), target: {discovery.target}")
-    print(f"dump: {discovery.to_dump().decode('ascii')}")
+
+def _run_export(args) -> int:
+    spec = args.heads or "official"
+    if spec.endswith(".json") and Path(spec).expanduser().is_file():
+        heads = read_report_heads(Path(spec).expanduser())
+    else:
+        if args.model is None and args.shape is None and args.out is not None and args.out.is_dir():
+            args.model = str(args.out)  # the folder the set goes into tells its shape
+        if args.model is None and args.shape is None:
+            raise HeadSetError("give --model (an official name or HF folder) or --shape LAYERSxHEADS for the head set")
+        heads = parse_heads(spec, _shape(args), official=_official(args))
+    written = export_heads(heads, args.format, args.out)
+    if args.format == "openai":
+        print(written)
+    else:
+        print(f"wrote {len(heads)} alignment heads ({heads.to_text()}) to {written}")
     return 0

@@ -13,6 +13,7 @@ from .heads import add_heads_parser
 from .silence import add_silence_parser
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     except WhisperVizError as e:
         print(f"whisper-viz: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("\nwhisper-viz: interrupted (work finished so far is cached: run the same command to resume)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

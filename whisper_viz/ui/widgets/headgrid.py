@@ -84,6 +84,11 @@ def _set_a(heads: HeadSet) -> None:
         _sync_checkboxes(heads)
 
 
+def apply(heads: HeadSet) -> None:
+    """Make `heads` set A from a callback elsewhere on the page (a discovery report's set, say)."""
+    _set_a(heads)
+
+
 def _on_checkbox(layer: int, head: int) -> None:
     heads = st.session_state[HEADS_KEY]
     _set_a(heads.with_head(layer, head, bool(st.session_state[checkbox_key(layer, head)])))

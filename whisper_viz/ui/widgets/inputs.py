@@ -84,7 +84,7 @@ def _model_choice() -> tuple[str, str]:
     if choice == state.LOCAL_MODEL:
         state.remember(state.MODEL_PATH, "")
         name = st.text_input("Model folder or .pt file", key=state.MODEL_PATH,
-                             placeholder="/path/to/ctranslate2-model or /path/to/model.pt").strip()
+                             placeholder="/path/to/ctranslate2-or-hf-model or /path/to/model.pt").strip()
         state.keep(state.MODEL_PATH)
     state.remember(state.DEVICE, "auto")
     device = st.selectbox("Device", list(state.DEVICES), format_func=state.DEVICES.get, key=state.DEVICE)
@@ -95,7 +95,7 @@ def _model_choice() -> tuple[str, str]:
 def _load(name: str, device: str):
     """The shared model, or None with the reason shown in the sidebar."""
     if not name:
-        st.info("Type the path of a CTranslate2 model folder or an openai-whisper .pt file.")
+        st.info("Type the path of a CTranslate2 or Hugging Face Whisper folder, or an openai-whisper .pt file.")
         return None
     try:
         with st.spinner(f"Loading {name}…"):
