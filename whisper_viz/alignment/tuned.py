@@ -54,6 +54,7 @@ class TunedSettings:
     confidence_center: float = CONFIDENCE_CENTER  # seconds of head-half disagreement at confidence one half
     confidence_slope: float = CONFIDENCE_SLOPE  # per second of disagreement
     min_seconds_per_letter: float = 0.025  # a word covers at least this per letter or digit (never squeezed)
+    lag_offset: int = 0  # encoder frames added to every head's lag (the search's correction of the median lags)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ TUNED_HEADS: dict[str, TunedHeads] = {
     "tiny.en": TunedHeads(official="ABzY8000000s~`U00Bk>$p{7v037`oCl~+#00",
                           heads=((3, 0), (3, 4), (2, 0), (1, 0), (2, 5), (3, 1), (3, 2), (3, 5)),
                           lags=(9, 4, 4, 12, 2, 10, -2, -8),
-                          settings=TunedSettings(pause_score=0.25, silence_gain=12.0, min_seconds_per_letter=0.035,
-                                                 confidence_center=0.112, confidence_slope=5.92)),
+                          settings=TunedSettings(pause_score=0.5, silence_gain=16.0, min_seconds_per_letter=0.035,
+                                                 lag_offset=2, confidence_center=0.108, confidence_slope=6.37)),
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
                        heads=((5, 3), (5, 7), (4, 0), (5, 0), (4, 1), (5, 4), (5, 6), (3, 3), (4, 7), (5, 5)),
                        lags=(4, 1, 6, 10, 4, -1, 0, 6, 0, 2),
@@ -265,6 +266,8 @@ def align_tuned_windows(result: AnalysisResult, heads: HeadSet, options: Alignme
     tuned = tuned_heads_for(result)
     lag_of = (tuned.lag_of() if tuned else {}) if lags is None else lags
     settings = settings or (tuned.settings if tuned else TUNED_SETTINGS)
+    if settings.lag_offset:  # the search's correction, added to every head's lag
+        lag_of = {pair: lag_of.get(pair, 0) + settings.lag_offset for pair in heads.pairs()}
     coarse = loudness(result.audio)
     fine = loudness(result.audio, EDGE_HOP, threshold=coarse.threshold)
     noise = noisiness(result.audio) if settings.noise_gain else None
