@@ -17,13 +17,14 @@ from .lazy import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {
     "WhisperVizError": "errors", "AudioError": "errors", "ModelNotFound": "errors", "WeightsError": "errors",
     "HeadSetError": "errors", "AlignmentError": "errors", "ReferenceFormatError": "errors",
-    "DecodingError": "errors", "DeviceError": "errors", "ExportError": "errors",
+    "DecodingError": "errors", "DeviceError": "errors", "ExportError": "errors", "LimitExceeded": "errors",
+    "AnalysisCancelled": "errors",
     "AnalysisResult": "results", "Segment": "results", "Token": "results", "WindowCapture": "results",
     "WordTiming": "results",
     "HeadSet": "heads", "parse_heads": "heads",
     "available_models": "weights.registry",
     "LoadedModel": "engine.loading", "load_model": "engine.loading",
-    "analyze": "engine.analysis",
+    "analyze": "engine.analysis", "AnalysisLimits": "engine.limits", "AnalysisProgress": "engine.limits",
     "AlignmentOptions": "alignment.options", "align_window": "alignment.window",
     "align_words": "alignment.presets", "PRESETS": "alignment.presets",
 })

@@ -39,3 +39,11 @@ class DeviceError(WhisperVizError, RuntimeError):
 
 class ExportError(WhisperVizError, ValueError):
     """Results cannot be written in the requested format."""
+
+
+class LimitExceeded(WhisperVizError, RuntimeError):
+    """An analysis passed one of its bounds (windows, wall time, memory) and was stopped."""
+
+
+class AnalysisCancelled(WhisperVizError):
+    """An analysis was cancelled before it finished (by the user, or because its page went away)."""
