@@ -83,3 +83,31 @@ def resolve_source(name_or_path: str | os.PathLike) -> ModelSource:
         beside = path.with_name("tokenizer.json")
         return ModelSource(str(path), "openai", (path,), beside, None)
     raise _not_found(f"called {text!r}")
+
+
+def _is_model_path(path: Path) -> bool:
+    return (path.is_dir() and (path / "model.bin").is_file()) or (path.is_file() and path.suffix in (".pt", ".pth"))
+
+
+def local_models(folders) -> dict[str, Path]:
+    """Models in folders an operator allowed: "local/<name>" -> path, for each of `folders` that is itself
+    a CTranslate2 model folder (with model.bin) and each such folder or openai .pt file directly inside one.
+    Names are unique (a clash gets its parent folder's name as well); missing folders are skipped."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        folder = Path(folder).expanduser()
+        try:
+            if _is_model_path(folder):
+                candidates = [folder]
+            elif folder.is_dir():
+                candidates = [path for path in sorted(folder.iterdir()) if _is_model_path(path)]
+            else:
+                candidates = []
+        except OSError:
+            continue
+        for path in candidates:
+            name = f"local/{path.name}"
+            if name in found:
+                name = f"local/{path.parent.name}/{path.name}"
+            found.setdefault(name, path.resolve())
+    return found
