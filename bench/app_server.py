@@ -66,8 +66,9 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def app_server(*app_args: str, env: dict[str, str] | None = None):
-    """Start the app (extra `app_args` go after `--`), wait until it answers, stop it (by its pid) at the end."""
+def app_server(*app_args: str, env: dict[str, str] | None = None, repo: Path = REPO):
+    """Start the app of `repo` (extra `app_args` go after `--`), wait until it answers, stop it (by its pid)
+    at the end. Another `repo` (e.g. `git archive` of an older commit) measures that version."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.gettempdir()) / f"whisper-viz-bench-server-{port}.log"
@@ -77,8 +78,8 @@ def app_server(*app_args: str, env: dict[str, str] | None = None):
     if app_args:
         command += ["--", *app_args]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+        process = subprocess.Popen(command, cwd=repo, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONPATH": str(repo), **(env or {})})
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             while not _healthy(url):

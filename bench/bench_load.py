@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_server import HEATMAP_DRAWN, VIEWPORT, app_server, launch_chromium  # noqa: E402
+from app_server import HEATMAP_DRAWN, REPO, VIEWPORT, app_server, launch_chromium  # noqa: E402
 from streamlit_client import open_session  # noqa: E402
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -119,7 +119,7 @@ async def _bench(args) -> dict:
     from playwright.async_api import async_playwright
 
     app_args = ("--allow-models", args.allow_models) if args.allow_models else ()
-    with app_server(*app_args) as server:
+    with app_server(*app_args, repo=args.repo) as server:
         if args.client == "protocol":
             report = await _measure(_Protocol(server.url, args.timeout), args)
         else:
@@ -141,6 +141,8 @@ def main() -> None:
     parser.add_argument("--alone", type=int, default=5, help="single-session runs")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a session may take")
     parser.add_argument("--allow-models", default=None, help="passed to the app (local model folders)")
+    parser.add_argument("--repo", type=Path, default=REPO,
+                        help="the app to serve, e.g. `git archive cc00651 | tar -x -C /tmp/old` for a before/after")
     parser.add_argument("--json", type=Path, default=Path("/tmp/whisper-viz-bench-load.json"))
     args = parser.parse_args()
     report = asyncio.run(_bench(args))

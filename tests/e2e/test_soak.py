@@ -1,12 +1,14 @@
-"""Soak: four browser sessions share the server and toggle heads at the same time; each sees only its own.
+"""Many sessions on one server: a soak of concurrent head toggles, and cancelling a long analysis.
 
-Each session opens the default page (the analysis is shared), then the four take turns clicking without
-waiting for one another, ten toggles each, every session on heads no other session touches. At the end
-every session's checkboxes, heatmap title and link hold its own head set and the page shows no error.
-Nothing here is timed: tests/e2e only checks behaviour (bench/ measures speed).
+Soak: each of four sessions opens the default page (the analysis is shared), then the four take turns
+clicking without waiting for one another, ten toggles each, every session on heads no other session
+touches. At the end every session's checkboxes, heatmap title and link hold its own head set and the page
+shows no error. Nothing here is timed: tests/e2e only checks behaviour (bench/ measures speed).
 """
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from whisper_viz.heads import HeadSet
 
@@ -63,3 +65,18 @@ def test_four_sessions_toggling_at_once_each_see_only_their_own_heads(chromium, 
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_long_analysis_shows_progress_and_can_be_cancelled(page, app_url, tmp_path):
+    """Three minutes of noise take tiny.en many seconds; Cancel stops it and frees the model for the next."""
+    noise = tmp_path / "noise180.flac"
+    sf.write(noise, (np.random.default_rng(0).standard_normal(180 * 16000) * 0.1).astype(np.float32), 16000)
+    page.goto(f"{app_url}/?source=upload")
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(noise))
+    page.wait_for_selector('[data-testid="stProgress"]', timeout=LOAD_TIMEOUT_MS)
+    page.click(".st-key-cancel_analysis button", timeout=UPDATE_TIMEOUT_MS)
+    page.wait_for_function("() => document.body.innerText.includes('noise180.flac was cancelled')",
+                           timeout=UPDATE_TIMEOUT_MS)
+    assert page.locator(ERRORS).count() == 0
+    page.goto(app_url)  # the model is free again: the default page analyses (or shares) its clip
+    page.wait_for_function(HEATMAP_TITLE, arg=_title(HeadSet.official("tiny.en")), timeout=LOAD_TIMEOUT_MS)

@@ -233,3 +233,15 @@ def test_an_operator_allowed_model_folder_is_offered_by_name(tiny_model, monkeyp
     assert at.selectbox(key="model").value == f"local/{folder.name}"
     assert f"local/{folder.name}" in at.caption[0].value or _words(at)  # analysed with the local copy
     assert _words(at)[:2] == ["is", "there"]
+
+
+def test_a_session_keeps_its_analyses_within_its_memory_budget(monkeypatch):
+    from whisper_viz.ui import resources
+
+    monkeypatch.setattr(resources, "SESSION_BUDGET_BYTES", 1)  # smaller than any analysis: keeps the newest
+    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S).run()
+    at.selectbox(key="example").set_value("hello.flac").run()
+    _no_errors(at)
+    memory = at.session_state["_session_memory"]
+    assert len(memory) == 1 and memory.total_bytes > memory.budget_bytes
+    assert "hello.flac" in at.caption[0].value
