@@ -73,7 +73,11 @@ def _transcribe(model: LoadedModel, windows: _Windows, language: str | None, opt
             language = detect_language(model, state)[0]
         sot_sequence = tok.sot_sequence(language if tok.is_multilingual else None, options.task)
         prompt = all_tokens[prompt_start:] if options.condition_on_previous_text else []
-        decoded = decode_window(model, state, sot_sequence, prompt, options, on_step=windows.watch.step)
+        # a window cannot align more tokens than it has 20 ms frames: on a short tone or noise, where the
+        # decoder may fill the window with 224 tokens, stop there (speech has ~3 tokens a second)
+        window_options = replace(options, sample_len=min(options.sample_len or model.dims.n_text_ctx // 2,
+                                                         max(1, size // 2 - 1)))
+        decoded = decode_window(model, state, sot_sequence, prompt, window_options, on_step=windows.watch.step)
         skip = (decoded.no_speech_probability > options.no_speech_threshold
                 and decoded.avg_logprob <= options.logprob_threshold)
         pieces, advance, single_ending = ([], size, True) if skip else split_segments(decoded.tokens, tok.timestamp_begin, size)

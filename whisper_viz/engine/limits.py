@@ -33,6 +33,13 @@ class AnalysisLimits:
     max_tokens_per_window: int | None = None  # tokens sampled per 30 s window; None: half the text context (224)
     max_windows: int | None = None  # None: WINDOWS_PER_CHUNK per 30 s of audio + EXTRA_WINDOWS
     max_wall_seconds: float | None = None  # seconds of compute (waiting for the model excluded); None: no bound
+    wall_seconds_per_audio_second: float = 0.0  # added to max_wall_seconds per second of audio
+
+    def wall_bound(self, audio_seconds: float) -> float | None:
+        """Seconds of compute allowed for `audio_seconds` of audio, None for no bound."""
+        if self.max_wall_seconds is None:
+            return None
+        return self.max_wall_seconds + self.wall_seconds_per_audio_second * audio_seconds
 
     def window_bound(self, audio_seconds: float) -> int:
         """Windows the seek may take through `audio_seconds` of audio (openai-whisper usually needs one per
@@ -85,6 +92,7 @@ class AnalysisWatch:
         self.audio_seconds = audio_seconds
         self.progress = progress
         self.max_windows = limits.window_bound(audio_seconds)
+        self.max_wall = limits.wall_bound(audio_seconds)
         self.started = time.monotonic()
         self.windows_done = 0
         self.seconds_done = 0.0
@@ -107,10 +115,10 @@ class AnalysisWatch:
         """During decoding (after `tokens` tokens of the current window): check the wall time, report progress."""
         now = time.monotonic()
         elapsed = now - self.started
-        wall = self.limits.max_wall_seconds
+        wall = self.max_wall
         if wall is not None and elapsed > wall:
             raise LimitExceeded(
-                f"The analysis took longer than its limit of {wall:g} s and was stopped after "
+                f"The analysis took longer than its limit of {wall:.3g} s and was stopped after "
                 f"{self.seconds_done:.0f} s of {self.audio_seconds:.0f} s of audio; analyse a shorter clip "
                 "or use a smaller model.")
         if self.progress is not None and (force or now - self._last_report >= PROGRESS_EVERY_SECONDS):

@@ -25,8 +25,13 @@ from ..errors import WhisperVizError
 from ..results import AnalysisResult
 
 MAX_AUDIO_SECONDS = 10 * 60.0  # longest clip the app accepts (the library's own limit is 2 h)
-ANALYSIS_WALL_SECONDS = 300.0  # compute one analysis may take before it is stopped
-APP_LIMITS = AnalysisLimits(max_audio_seconds=MAX_AUDIO_SECONDS, max_wall_seconds=ANALYSIS_WALL_SECONDS)
+# compute one analysis may take before it is stopped: 30 s + 0.4 s per second of audio (270 s for 10 min).
+# tiny.en takes ~0.03 s per second of speech on 2 quiet cores, base about twice that; a 3 s tone on which
+# the decoder hallucinates 224 tokens per window took over 60 s on this machine when other work crowded it
+ANALYSIS_WALL_SECONDS = 30.0
+ANALYSIS_WALL_SECONDS_PER_AUDIO_SECOND = 0.4
+APP_LIMITS = AnalysisLimits(max_audio_seconds=MAX_AUDIO_SECONDS, max_wall_seconds=ANALYSIS_WALL_SECONDS,
+                            wall_seconds_per_audio_second=ANALYSIS_WALL_SECONDS_PER_AUDIO_SECOND)
 MAX_MODELS = 3  # (name, device) pairs kept loaded on the server
 SHARED_ANALYSES_BYTES = 1 << 30  # analyses shared by all sessions (a 10 min clip: ~0.2 GB tiny.en, ~0.45 GB base)
 SHARED_DERIVED_BYTES = 512 << 20  # figures, thumbnails, scores and aligned views derived from them
