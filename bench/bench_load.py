@@ -2,6 +2,7 @@
 
     python bench/bench_load.py --sessions 8 --rounds 3          # also: --sessions 30 --rounds 1
     python bench/bench_load.py --client protocol --sessions 8 30 # the server alone, without browsers
+    python bench/bench_load.py --client mixed --sessions 8 30     # one browser among N-1 protocol sessions
 
 Starts `streamlit run app.py`, warms it with another example (model loaded, kernels compiled, nothing of
 the default page cached), then:
@@ -18,6 +19,9 @@ With --client protocol, each session is a websocket client speaking Streamlit's 
 (streamlit_client.py): the server runs the page exactly as for a browser, and time to heatmap is when
 the heatmap element arrives. On a 2-core machine a Chromium page costs ~7-8 CPU-seconds to load, so the
 browser figures measure the browsers as much as the server; the protocol figures measure the server.
+With --client mixed, each round opens one browser page and N-1 protocol sessions at once: the browser's
+time against its time alone is what one student sees while the class (each on a machine of their own)
+opens the page together.
 """
 
 from __future__ import annotations
@@ -96,6 +100,20 @@ class _Protocol:
         return await open_session(self.url, query, self.timeout_s)
 
 
+class _Mixed:
+    """One browser session among N-1 protocol sessions."""
+
+    def __init__(self, browser: _Browser, protocol: _Protocol):
+        self.browser, self.protocol = browser, protocol
+
+    async def open(self, query: str = "") -> dict:
+        return await self.browser.open(query)
+
+    async def open_many(self, n: int) -> list[dict]:
+        """The browser's result first, then the protocol sessions'."""
+        return await asyncio.gather(self.browser.open(), *(self.protocol.open() for _ in range(n - 1)))
+
+
 async def _measure(client, args) -> dict:
     warm = await client.open(WARM_QUERY)
     print(f"warm-up ({WARM_QUERY}): {warm['seconds']} s {warm['errors']}", flush=True)
@@ -109,9 +127,16 @@ async def _measure(client, args) -> dict:
     print(f"one session alone: median {alone:.2f} s of {[round(s or -1, 2) for s in alone_runs]}", flush=True)
     for n in args.sessions:
         for round_index in range(args.rounds):
-            results = await asyncio.gather(*(client.open() for _ in range(n)))
-            report["rounds"].append({**_summary(f"{n} at once #{round_index + 1}", results, alone),
-                                     "times_s": [r["seconds"] for r in results]})
+            if isinstance(client, _Mixed):
+                results = await client.open_many(n)
+                browser = results[0]["seconds"]
+                print(f"{n} at once #{round_index + 1}: the browser {browser:.2f} s (alone {alone:.2f} s, "
+                      f"x{browser / alone:.2f})" if browser else f"the browser failed {results[0]['errors']}")
+                row = {**_summary(f"{n} at once #{round_index + 1}", results, alone), "browser_s": browser}
+            else:
+                results = await asyncio.gather(*(client.open() for _ in range(n)))
+                row = _summary(f"{n} at once #{round_index + 1}", results, alone)
+            report["rounds"].append({**row, "times_s": [r["seconds"] for r in results]})
     return report
 
 
@@ -124,9 +149,10 @@ async def _bench(args) -> dict:
             report = await _measure(_Protocol(server.url, args.timeout), args)
         else:
             async with async_playwright() as playwright:
-                browser = await launch_chromium(playwright)
-                report = await _measure(_Browser(browser, server.url, args.timeout), args)
-                await browser.close()
+                browser = _Browser(await launch_chromium(playwright), server.url, args.timeout)
+                client = _Mixed(browser, _Protocol(server.url, args.timeout)) if args.client == "mixed" else browser
+                report = await _measure(client, args)
+                await browser.browser.close()
         report["peak_rss_mib"] = server.peak_rss_bytes() / 2**20
         print(f"server peak RSS: {report['peak_rss_mib']:.0f} MiB", flush=True)
     return report
@@ -134,8 +160,9 @@ async def _bench(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--client", choices=("browser", "protocol"), default="browser",
-                        help="real Chromium pages, or websocket clients of the Streamlit protocol")
+    parser.add_argument("--client", choices=("browser", "protocol", "mixed"), default="browser",
+                        help="real Chromium pages, websocket clients of the Streamlit protocol, or one page among "
+                             "protocol clients")
     parser.add_argument("--sessions", type=int, nargs="+", default=[8], help="sessions opened at once, per size")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per size")
     parser.add_argument("--alone", type=int, default=5, help="single-session runs")
