@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --dev
-python3 -m pytest -q "$@"
+source scripts/python-env.sh
+use_python_env
+"$PY" -m pytest -q "$@"

@@ -47,3 +47,11 @@ class FigureExportError(WhisperVizError, RuntimeError):
 
 class EngineError(WhisperVizError, RuntimeError):
     """Clips cannot be scored where asked (Ray not installed, cluster unreachable, unknown engine)."""
+
+
+class LimitExceeded(WhisperVizError, RuntimeError):
+    """An analysis passed one of its bounds (windows, wall time, memory) and was stopped."""
+
+
+class AnalysisCancelled(WhisperVizError):
+    """An analysis was cancelled before it finished (by the user, or because its page went away)."""

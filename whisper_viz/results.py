@@ -65,6 +65,12 @@ class WindowCapture:
     def text_tokens(self) -> tuple[Token, ...]:
         return tuple(t for t in self.tokens if not t.special)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its attention arrays (what a cache of captures must budget)."""
+        context = 0 if self.context_attention is None else self.context_attention.nbytes
+        return self.attention.nbytes + context
+
 
 @dataclass(frozen=True, eq=False)
 class AnalysisResult:
@@ -92,6 +98,11 @@ class AnalysisResult:
     def tokens(self) -> tuple[Token, ...]:
         """Text tokens of all windows, in order (end-of-text tokens left out)."""
         return tuple(t for w in self.windows for t in w.text_tokens)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its captures and audio (what a cache of analyses must budget)."""
+        return sum(w.nbytes for w in self.windows) + self.audio.nbytes
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -85,3 +85,35 @@ def test_context_rows_join_the_statistics_like_find_alignment(alignment_kit):
     np.testing.assert_allclose(aligned.matrix, expected.numpy(), rtol=0, atol=1e-6)
 
 
+
+
+def test_filling_one_capture_does_not_block_another(monkeypatch, alignment_kit):
+    """The cache's lock guards its table only: a slow capture (one session's 10-minute clip) being normalized
+    does not hold up another capture's heads (another session's toggle)."""
+    import threading
+
+    from whisper_viz.alignment import matrices
+
+    cache = matrices._HeadMatrixCache(1 << 30)
+    options = AlignmentOptions("reference", 1)
+    slow, _, _ = alignment_kit.make_capture(" A long clip.", "en", seed=1)
+    fast, _, _ = alignment_kit.make_capture(" A short one.", "en", seed=2)
+    entered, release = threading.Event(), threading.Event()
+    real = matrices.normalize_attention
+
+    def normalize(weights, normalization, context=None):
+        if threading.current_thread().name == "slow":
+            entered.set()
+            release.wait(10)
+        return real(weights, normalization, context)
+
+    monkeypatch.setattr(matrices, "normalize_attention", normalize)
+    thread = threading.Thread(target=cache.rows, args=(slow, options, np.arange(4)), name="slow")
+    thread.start()
+    try:
+        assert entered.wait(10)
+        rows = cache.rows(fast, options, np.arange(2))  # returns while the slow capture is mid-fill
+        assert rows.shape[0] == 2 and thread.is_alive()
+    finally:
+        release.set()
+        thread.join()

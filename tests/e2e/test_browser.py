@@ -1,12 +1,8 @@
 """The app in a real browser: upload a 30 s clip, see the heatmap, toggle heads, play a word, download exports.
 
-Also measures toggle latency: from the click on a head's checkbox to the moment the heatmap and the word
-table in the page show the new head set (written to toggle_latency.json beside the screenshots): the
-table's canvas (what is seen) and its accessibility text, which the grid updates later.
+A toggle must update the heatmap and the word table (its canvas, what is seen, and its accessibility
+text, which the grid updates later). How fast is measured by bench/bench_toggle.py, not here.
 """
-
-import json
-import statistics
 
 import pytest
 import soundfile as sf
@@ -16,7 +12,7 @@ pytestmark = pytest.mark.browser
 FIRST_LOAD_TIMEOUT_MS = 300_000  # model load + numba compilation + analysis on a busy CPU
 UPDATE_TIMEOUT_MS = 30_000
 CLIP_SECONDS = 30
-LATENCY_TOGGLES = 12  # toggles measured (a head on, then off again, six times): the median of 12 is steadier
+TOGGLES = 4  # a head on, then off again, twice
 HEATMAP = ".st-key-heatmap_a .js-plotly-plot"
 WORD_TABLE = ".st-key-word_table table"
 
@@ -122,22 +118,12 @@ def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
     page.screenshot(path=str(screenshot_dir / "heatmap_hover.png"))
     page.mouse.move(0, 0)
 
-    # every toggle must redraw the heatmap (None = not within UPDATE_TIMEOUT_MS); how fast is reported, not
-    # asserted: speed goals are measured against peers by bench/, never by a time bound in a test
-    latencies = [_toggle(page, "head_0_1") for _ in range(LATENCY_TOGGLES)]
-    assert all(m["heatmap"] is not None for m in latencies), latencies
-    assert latencies[0]["table"] is not None, "adding head 0:1 should move some words"
-    changed = [m for m in latencies if m["table"] is not None and m["canvas"] is not None]
-    assert changed, latencies
-    report = {"clip_seconds": CLIP_SECONDS, "model": "tiny.en", "device": "cpu", "toggles": latencies,
-              "median_heatmap_ms": statistics.median(m["heatmap"] for m in latencies),
-              "median_table_canvas_ms": statistics.median(m["canvas"] for m in changed),
-              "median_table_text_ms": statistics.median(m["table"] for m in changed),
-              # what the user sees: the later of the heatmap and the table's canvas
-              "median_visible_ms": statistics.median(max(m["heatmap"], m["canvas"]) for m in changed),
-              "median_both_ms": statistics.median(max(m["heatmap"], m["table"]) for m in changed)}
-    (screenshot_dir / "toggle_latency.json").write_text(json.dumps(report, indent=2))
-    print("toggle latency:", json.dumps(report))
+    # every toggle must redraw the heatmap and the table (None = not within UPDATE_TIMEOUT_MS); how fast is
+    # measured by bench/bench_toggle.py against earlier figures, never by a time bound in a test
+    updates = [_toggle(page, "head_0_1") for _ in range(TOGGLES)]
+    assert all(m["heatmap"] is not None for m in updates), updates
+    assert updates[0]["table"] is not None, "adding head 0:1 should move some words"
+    assert any(m["table"] is not None and m["canvas"] is not None for m in updates), updates
     assert not _checked(page, "head_0_1")  # an even number of toggles leaves it off
 
     table = page.locator(".st-key-word_table [data-testid='stDataFrameResizable']")

@@ -80,14 +80,14 @@ def test_tuned_preset_picks_its_heads_and_aligner_and_keeps_words_out_of_the_pau
     from whisper_viz.alignment.tuned import TUNED_HEADS
 
     at = example_page
-    analyses = len(at.session_state["_analyses"])
+    analyses = len(at.session_state["_session_memory"])
     at.button(key="preset_tuned").click().run()
     _no_errors(at)
     assert _heads(at).pairs() == tuple(sorted(TUNED_HEADS["tiny.en"].heads))
     assert at.selectbox(key="aligner").value == "tuned"  # the page re-ran whole: the view control follows
     assert at.toggle(key="post").disabled
     assert at.query_params["aligner"] == "tuned"
-    assert len(at.session_state["_analyses"]) == analyses  # no new model run
+    assert len(at.session_state["_session_memory"]) == analyses  # no new model run
     table = at.dataframe[0].value
     gaps = np.array(table["start (s)"][1:]) - np.array(table["end (s)"][:-1])
     assert gaps.max() > 6.5  # the 7 s pause stays empty: no word stretches into it or starts inside it
@@ -115,12 +115,12 @@ def test_top_k_and_pasted_dump_set_the_heads(example_page):
 
 def test_view_options_change_the_matrix_without_rerunning_the_model(example_page):
     at = example_page
-    analyses = len(at.session_state["_analyses"])
+    analyses = len(at.session_state["_session_memory"])
     at.segmented_control(key="view").set_value("raw").run()
     at.select_slider(key="medfilt").set_value(1).run()
     at.toggle(key="post").set_value(False).run()
     _no_errors(at)
-    assert len(at.session_state["_analyses"]) == analyses
+    assert len(at.session_state["_session_memory"]) == analyses
     assert at.query_params["view"] == "raw" and at.query_params["medfilt"] == "1"
 
 
@@ -167,15 +167,29 @@ def test_forced_mode_aligns_the_pasted_transcript():
     assert _words(at)[:2] == ["Hello", "world."]
 
 
-def test_a_missing_model_is_an_error_in_the_page():
-    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S).run()
-    at.selectbox(key="model").set_value("local path…").run()
-    at.text_input(key="model_path").input("/nonexistent/model.pt").run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["No model called '/nonexistent/model.pt'. Installed models: tiny.en, base. "
-                                          "Or give the path of a CTranslate2 Whisper folder (model.bin, config.json, "
-                                          "tokenizer.json), a Hugging Face Whisper folder (config.json, "
-                                          "model.safetensors, tokenizer files) or an openai-whisper .pt file."]
+@pytest.mark.parametrize("path", ["/etc/shadow", "/root", "/etc/nonexistent"])
+def test_a_model_path_in_the_link_is_never_touched_and_gets_one_answer(path, monkeypatch):
+    """A file, a folder and a missing path: the same warning, and no model is looked up by that path."""
+    import os
+
+    from whisper_viz.weights import registry
+
+    looked_up, touched = [], []
+    real_resolve, real_stat = registry.resolve_source, os.stat
+    monkeypatch.setattr(registry, "resolve_source", lambda name: looked_up.append(str(name)) or real_resolve(name))
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: touched.append(str(p)) or real_stat(p, *a, **k))
+    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
+    at.query_params["model"] = path
+    at.run()
+    monkeypatch.undo()
+    _no_errors(at)
+    assert [w.value for w in at.warning] == [
+        "The link names a model that is not one of this server's models (tiny.en, base); showing tiny.en. Local "
+        "model folders load only when the operator starts the app with `--allow-models FOLDER`."]
+    assert at.selectbox(key="model").options == ["tiny.en", "base"]  # no free-text path box
+    assert path not in looked_up and all(name in ("tiny.en", "base") for name in looked_up)
+    assert touched and path not in touched  # the server looked at files, never at this one
+    assert not at.sidebar.text_input  # no field takes a path
 
 
 def test_compare_section_scores_both_sets_and_reads_references(example_page, tmp_path):
@@ -236,3 +250,27 @@ def test_word_audio_is_exactly_the_word_span():
     word = WordTiming(" hi", 0.52, 0.81, 0.9)
     clip = words_ui.word_audio(audio, word)
     assert clip[0] == int(0.52 * 16000) and len(clip) == int(0.81 * 16000) - int(0.52 * 16000)
+
+
+def test_an_operator_allowed_model_folder_is_offered_by_name(tiny_model, monkeypatch):
+    folder = tiny_model.source.weights[0].parent  # tiny.en's CTranslate2 folder
+    monkeypatch.setenv("WHISPER_VIZ_ALLOW_MODELS", str(folder))
+    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
+    at.query_params["model"] = f"local/{folder.name}"
+    at.run()
+    _no_errors(at)
+    assert at.selectbox(key="model").value == f"local/{folder.name}"
+    assert f"local/{folder.name}" in at.caption[0].value or _words(at)  # analysed with the local copy
+    assert _words(at)[:2] == ["is", "there"]
+
+
+def test_a_session_keeps_its_analyses_within_its_memory_budget(monkeypatch):
+    from whisper_viz.ui import resources
+
+    monkeypatch.setattr(resources, "SESSION_BUDGET_BYTES", 1)  # smaller than any analysis: keeps the newest
+    at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S).run()
+    at.selectbox(key="example").set_value("hello.flac").run()
+    _no_errors(at)
+    memory = at.session_state["_session_memory"]
+    assert len(memory) == 1 and memory.total_bytes > memory.budget_bytes
+    assert "hello.flac" in at.caption[0].value

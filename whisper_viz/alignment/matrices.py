@@ -91,6 +91,7 @@ class _Entry:
 
     def __init__(self, capture_ref, n_layers: int, n_heads: int, n_cells: int):
         self.capture_ref = capture_ref
+        self.lock = threading.Lock()  # held while this entry's heads are computed (other entries go on)
         self.shape = (n_layers, n_heads)
         self.flat = np.empty((n_layers * n_heads, n_cells), np.float32)  # pages touched when filled
         self.ready = np.zeros(n_layers * n_heads, bool)
@@ -108,12 +109,16 @@ class _HeadMatrixCache:
     Heads are computed on first request. A mean over a layer with most of its heads selected is
     taken as the layer's cached sum minus the unselected heads, so no selection reads more than
     about half of the heads. The capture is held weakly; its entry goes when it dies.
+
+    The cache's lock guards only its table of entries; an entry's heads are normalized and filtered
+    under that entry's own lock, so a long capture being filled for one app session never holds up
+    another session's toggles on other captures.
     """
 
     def __init__(self, budget_bytes: int):
         self.budget = budget_bytes
         self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.RLock()  # re-entered by weakref callbacks during GC
+        self.lock = threading.RLock()  # the table only; re-entered by weakref callbacks during GC
 
     def clear(self) -> None:
         with self.lock:
@@ -136,7 +141,7 @@ class _HeadMatrixCache:
         removed = np.flatnonzero(~mask & np.isin(np.arange(n_layers), by_sum)[:, None])
         needed = np.concatenate([flat_heads, removed, (by_sum[:, None] * n_heads + np.arange(n_heads)).ravel()])
         self._fill(entry, capture, options, np.unique(needed).astype(np.int64))
-        with self.lock:
+        with entry.lock:
             for layer in by_sum[~entry.layer_ready[by_sum]]:
                 entry.layer_sums[layer] = entry.flat[layer * n_heads:(layer + 1) * n_heads].sum(0, dtype=np.float64)
                 entry.layer_ready[layer] = True
@@ -156,7 +161,7 @@ class _HeadMatrixCache:
             return entry
 
     def _fill(self, entry: _Entry, capture: WindowCapture, options: AlignmentOptions, flat_heads) -> None:
-        with self.lock:
+        with entry.lock:
             missing = flat_heads[~entry.ready[flat_heads]]
             if len(missing):
                 n_tokens, n_frames = capture.attention.shape[2:]
@@ -169,7 +174,7 @@ class _HeadMatrixCache:
                 weights = median_filter(weights, int(options.medfilt_width))
                 entry.flat[missing] = weights.reshape(len(missing), -1)
                 entry.ready[missing] = True
-                self._evict()
+        self._evict()
 
     def _drop(self, key) -> None:
         with self.lock:
@@ -179,13 +184,14 @@ class _HeadMatrixCache:
 
     def _evict(self) -> None:
         """Drop least recently used entries (never the newest) until within the byte budget."""
-        entries = list(self.entries.items())
-        total = sum(entry.nbytes for _, entry in entries)
-        for key, entry in entries[:-1]:
-            if total <= self.budget:
-                break
-            self.entries.pop(key, None)
-            total -= entry.nbytes
+        with self.lock:
+            entries = list(self.entries.items())
+            total = sum(entry.nbytes for _, entry in entries)
+            for key, entry in entries[:-1]:
+                if total <= self.budget:
+                    break
+                self.entries.pop(key, None)
+                total -= entry.nbytes
 
 
 MATRIX_CACHE = _HeadMatrixCache(CACHE_BYTES)  # shared by every window of every result in this process

@@ -1,15 +1,18 @@
 """`analyze`: audio -> transcript (or forced text) -> every window's cross-attention -> word timings."""
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
 from ..alignment.window import align_window
 from ..constants import FRAMES_PER_SECOND, N_FRAMES, N_SAMPLES, SAMPLE_RATE
-from ..errors import DecodingError
+from ..errors import AudioError, DecodingError
 from ..results import AnalysisResult, Segment, WindowCapture, WordTiming
 from .audio import MAX_AUDIO_SECONDS, load_audio, log_mel_spectrogram, pad_or_trim
 from .capture import capture_window
 from .decoding import DecodingOptions, decode_window, detect_language, split_segments
+from .limits import AnalysisLimits, AnalysisWatch, ProgressCallback, model_turn
 from .loading import LoadedModel
 from .model import DecoderState
 
@@ -40,17 +43,22 @@ def _resolve_language(model: LoadedModel, language: str | None, task: str) -> st
 class _Windows:
     """Encodes 30 s windows of one log-mel spectrogram on demand."""
 
-    def __init__(self, model: LoadedModel, audio: np.ndarray):
+    def __init__(self, model: LoadedModel, audio: np.ndarray, watch: AnalysisWatch | None = None):
         self.model = model
+        self.watch = watch or AnalysisWatch(AnalysisLimits(), len(audio) / SAMPLE_RATE)  # default bounds
         self.mel = log_mel_spectrogram(audio, model.dims.n_mels, padding=N_SAMPLES, device=model.device)
         self.content_frames = self.mel.shape[-1] - N_FRAMES  # mel frames of real audio (10 ms)
 
     @torch.inference_mode()
     def encode(self, seek: int) -> tuple[DecoderState, int]:
         """(decoder state with cross keys/values, mel frames of real audio) for the window at `seek`."""
+        self.watch.start_window(seek / FRAMES_PER_SECOND)
         size = min(N_FRAMES, self.content_frames - seek)
         segment = pad_or_trim(self.mel[:, seek: seek + size], N_FRAMES).to(self.model.dtype)
         features = self.model.model.encoder(segment.unsqueeze(0))
+        if not bool(torch.isfinite(features).all()):  # NaN logits would break the timestamp rules
+            raise AudioError("The model's encoder gave non-finite values for this audio (corrupt or extreme "
+                             "samples); check the file, or rescale its samples to [-1, 1].")
         return self.model.model.decoder.start(features), size
 
 
@@ -65,7 +73,11 @@ def _transcribe(model: LoadedModel, windows: _Windows, language: str | None, opt
             language = detect_language(model, state)[0]
         sot_sequence = tok.sot_sequence(language if tok.is_multilingual else None, options.task)
         prompt = all_tokens[prompt_start:] if options.condition_on_previous_text else []
-        decoded = decode_window(model, state, sot_sequence, prompt, options)
+        # a window cannot align more tokens than it has 20 ms frames: on a short tone or noise, where the
+        # decoder may fill the window with 224 tokens, stop there (speech has ~3 tokens a second)
+        window_options = replace(options, sample_len=min(options.sample_len or model.dims.n_text_ctx // 2,
+                                                         max(1, size // 2 - 1)))
+        decoded = decode_window(model, state, sot_sequence, prompt, window_options, on_step=windows.watch.step)
         skip = (decoded.no_speech_probability > options.no_speech_threshold
                 and decoded.avg_logprob <= options.logprob_threshold)
         pieces, advance, single_ending = ([], size, True) if skip else split_segments(decoded.tokens, tok.timestamp_begin, size)
@@ -82,9 +94,13 @@ def _transcribe(model: LoadedModel, windows: _Windows, language: str | None, opt
         # instantaneous or empty segments do not prompt the next window (as in openai-whisper)
         all_tokens.extend(t for s, (_, _, piece) in zip(window_segments, pieces)
                           if s.start != s.end and s.text.strip() for t in piece)
-        seek += advance
+        start = seek
+        # an advance of 0 (openai-whisper would decode the same window forever) needs non-finite logits
+        seek += advance if advance > 0 else size
         if window_words and not single_ending and window_words[-1].end > offset:
-            seek = round(window_words[-1].end * FRAMES_PER_SECOND)  # resume after the last aligned word
+            # resume after the last aligned word
+            seek = max(start + 1, round(window_words[-1].end * FRAMES_PER_SECOND))
+        windows.watch.end_window()
     return captures, segments, words, language
 
 
@@ -122,6 +138,7 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
             take = take[:n_tokens]
             seek = max(seek + 1, round(window_words[-1].end * FRAMES_PER_SECOND))
         remaining = remaining[len(take):]
+        windows.watch.end_window()
         captures.append(capture)
         words.extend(window_words)
         if window_words:
@@ -136,29 +153,37 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
 
 def analyze(model: LoadedModel, audio, language: str | None = None, text: str | None = None, *,
             task: str = "transcribe", options: DecodingOptions | None = None,
-            max_seconds: float = MAX_AUDIO_SECONDS) -> AnalysisResult:
+            max_seconds: float = MAX_AUDIO_SECONDS, limits: AnalysisLimits | None = None,
+            progress: ProgressCallback | None = None) -> AnalysisResult:
     """Transcribe `audio` (path, file bytes or float32 16 kHz array), or align the given `text` (forced mode).
 
     Captures the cross-attention of every layer and head for each 30 s window and aligns words with the
-    model's official heads.
+    model's official heads. `limits` bounds the work (windows, tokens per window, wall time; a bound
+    passed raises LimitExceeded); audio over `max_seconds` (or limits.max_audio_seconds) is refused.
+    `progress(AnalysisProgress)` is called between windows and decoding steps; raising from it cancels.
+    The model runs under `model.lock`: sessions sharing a model take turns.
     """
-    samples = load_audio(audio, max_seconds=max_seconds)
+    limits = limits or AnalysisLimits()
+    samples = load_audio(audio, max_seconds=min(max_seconds, limits.max_audio_seconds))
     options = options or DecodingOptions(task=task, language=language)
+    if limits.max_tokens_per_window is not None:
+        options = replace(options, sample_len=min(options.sample_len or limits.max_tokens_per_window,
+                                                  limits.max_tokens_per_window))
     language = _resolve_language(model, language or options.language, options.task)
-    with model.lock:
-        windows = _Windows(model, samples)
+    duration = len(samples) / SAMPLE_RATE
+    with model_turn(model.lock, duration, progress):
+        windows = _Windows(model, samples, AnalysisWatch(limits, duration, progress))
         if text is not None:
             captures, segments, words, language = _forced(model, windows, language, text, options.task)
         else:
             captures, segments, words, language = _transcribe(model, windows, language, options)
-    if not captures:  # audio shorter than one mel frame
-        state, size = windows.encode(0)
-        captures = [capture_window(model, state, [], index=0, offset=0.0, num_frames=max(1, size // 2),
-                                   sot_sequence=model.tokenizer.sot_sequence(language or "en", options.task),
-                                   language=language or "en", no_speech_probability=1.0)]
+        if not captures:  # audio shorter than one mel frame
+            state, size = windows.encode(0)
+            captures = [capture_window(model, state, [], index=0, offset=0.0, num_frames=max(1, size // 2),
+                                       sot_sequence=model.tokenizer.sot_sequence(language or "en", options.task),
+                                       language=language or "en", no_speech_probability=1.0)]
     transcript = "".join(c.text for c in captures).strip()
     return AnalysisResult(model_name=model.name, language=language or "en", task=options.task, text=transcript,
-                          duration=len(samples) / SAMPLE_RATE, windows=tuple(captures), segments=tuple(segments),
+                          duration=duration, windows=tuple(captures), segments=tuple(segments),
                           words=tuple(words), alignment_heads=model.official_heads.copy(), forced=text is not None,
                           no_speech=not transcript, audio=samples)
-

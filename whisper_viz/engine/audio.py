@@ -31,6 +31,7 @@ MAX_INPUT_BYTES = 1 << 30  # largest encoded input read (1 GiB)
 
 MIN_SAMPLE_RATE = 1_000  # Hz; below this a header is corrupt rather than speech
 MAX_SAMPLE_RATE = 768_000  # Hz; the highest rate real recorders write
+MAX_SAMPLE_MAGNITUDE = 1e3  # 60 dB above full scale (±1): no recording is this loud; corrupt or unscaled data
 MAX_CHANNELS = 64  # more channels than this means a corrupt header (or a transposed array)
 READ_BLOCK_FRAMES = 1 << 16  # frames decoded per read, so memory stays bounded by the output
 TRUNCATION_TOLERANCE_SECONDS = 0.1  # a file decoding this much shorter than its header is truncated
@@ -119,10 +120,21 @@ def _from_array(array: np.ndarray, max_seconds: float) -> np.ndarray:
         raise AudioError(f"audio arrays must be (samples,) or (samples, channels), got shape {array.shape}")
     if audio.size == 0:
         raise AudioError("the audio array has no samples")
-    if not np.isfinite(audio).all():
-        raise AudioError("the audio array contains NaN or infinite samples")
+    _check_samples(audio, "the audio array")
     _check_duration(audio.size / SAMPLE_RATE, max_seconds, "the audio array")
     return np.ascontiguousarray(audio)
+
+
+def _check_samples(samples: np.ndarray, label: str) -> None:
+    """Refuse NaN, infinite and absurdly large sample values (they would overflow the spectrogram)."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0  # NaN if any sample is NaN
+    if not math.isfinite(peak):
+        raise AudioError(f"{label} contains NaN or infinite samples; the file is corrupt")
+    if peak > MAX_SAMPLE_MAGNITUDE:
+        raise AudioError(
+            f"{label} has samples as large as {peak:.3g}, far outside full scale (±1): the file is corrupt or "
+            "was written without scaling; rescale it to [-1, 1] (e.g. divide by its peak) and try again"
+        )
 
 
 def _check_duration(seconds: float, max_seconds: float, label: str) -> None:
@@ -178,8 +190,7 @@ def _read_mono(sound: sf.SoundFile, label: str, max_seconds: float) -> tuple[np.
             break
         n_frames += len(block)
         _check_duration(n_frames / rate, max_seconds, label)  # in case the header under-declared the length
-        if not np.isfinite(block).all():
-            raise AudioError(f"{label} contains NaN or infinite samples; the file is corrupt")
+        _check_samples(block, label)
         mono = block.mean(axis=1)  # (frames,)
         blocks.append(mono if resampler is None else resampler.resample_chunk(mono))
     if resampler is not None:
@@ -280,5 +291,8 @@ def log_mel_spectrogram(
     power = stft[..., :-1].abs() ** 2  # (bins, frames): the last frame only sees reflected padding
     mel = filters.to(audio.device) @ power  # (n_mels, frames)
     log_spec = torch.clamp(mel, min=LOG_FLOOR).log10()
+    if not bool(torch.isfinite(log_spec).all()):  # load_audio's sample checks make this unreachable from files
+        raise AudioError("the audio's spectrogram is not finite (NaN, infinite or huge samples); "
+                         "rescale the samples to [-1, 1]")
     log_spec = torch.maximum(log_spec, log_spec.max() - DYNAMIC_RANGE)
     return (log_spec + 4.0) / 4.0  # roughly into [-1, 1]

@@ -1,7 +1,7 @@
 """Greedy decoding of one 30 s window with Whisper's timestamp rules, and language detection."""
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Callable
 
 import torch
@@ -42,9 +42,12 @@ class WindowDecoding:
         return sum(self.step_logprobs()) / (len(self.tokens) + 1)
 
 
-@lru_cache(maxsize=8)
 def _suppress_mask(model: LoadedModel) -> Tensor:
     """bool (vocab,): tokens never sampled (non-speech symbols and task/control tokens)."""
+    return model.derived("suppress_mask", lambda: _make_suppress_mask(model))
+
+
+def _make_suppress_mask(model: LoadedModel) -> Tensor:
     tok = model.tokenizer
     ids = set(model.suppress_ids) | {tok.sot, tok.sot_prev, tok.sot_lm, tok.no_speech, *tok.task_ids.values()}
     mask = torch.zeros(model.dims.n_vocab, dtype=torch.bool)
@@ -102,8 +105,12 @@ def detect_language(model: LoadedModel, state: DecoderState) -> tuple[str, dict[
     return next(iter(ranked)), ranked
 
 
-@lru_cache(maxsize=8)
 def _screened_vocabulary(model: LoadedModel) -> ScreenedVocabulary | None:
+    """The int8 screen of the model's vocabulary projection (CPU), built once per model and dropped with it."""
+    return model.derived("screened_vocabulary", lambda: _make_screened_vocabulary(model))
+
+
+def _make_screened_vocabulary(model: LoadedModel) -> ScreenedVocabulary | None:
     weight = model.model.decoder.token_embedding.weight
     if not screening_applies(weight):
         return None
@@ -121,8 +128,13 @@ def _step_mask(logits: Tensor, first: bool, sampled: list[int], model: LoadedMod
 
 @torch.inference_mode()
 def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[int, ...],
-                  prompt: list[int], options: DecodingOptions) -> WindowDecoding:
-    """Greedy decoding of one window; `state` holds the window's cross-attention keys/values."""
+                  prompt: list[int], options: DecodingOptions,
+                  on_step: Callable[[int], None] | None = None) -> WindowDecoding:
+    """Greedy decoding of one window; `state` holds the window's cross-attention keys/values.
+
+    `on_step(tokens sampled so far)` is called before each step (it may raise to stop decoding).
+    """
+    on_step = on_step or _no_step
     tok = model.tokenizer
     n_ctx = model.dims.n_text_ctx
     sample_len = options.sample_len or n_ctx // 2
@@ -131,12 +143,14 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     sot_index = prefix.index(tok.sot)
     max_initial_index = round(options.max_initial_timestamp / TIME_PRECISION) if options.max_initial_timestamp else None
     prefix_tensor = torch.tensor([prefix], device=model.device)
-    graphed = graphed_decoder(model.model) if use_cuda_graph(model.model) else None
+    graphed = None
+    if use_cuda_graph(model.model):
+        graphed = model.derived("graphed_decoder", lambda: graphed_decoder(model.model))
     screen = None if graphed is not None else _screened_vocabulary(model)
     if screen is not None:
         return _decode_screened(model, screen, state, prefix_tensor, sot_index, sot_sequence, max_steps,
                                 lambda logits, sampled: _step_mask(logits, not sampled, sampled, model, options,
-                                                                   max_initial_index))
+                                                                   max_initial_index), on_step)
     if graphed is not None:
         logits = graphed.start(state.cross_kv, prefix_tensor, logits_from=sot_index)
     else:
@@ -147,6 +161,7 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
     sampled: list[int] = []
     logprobs: list[float] = []
     for _ in range(max_steps):
+        on_step(len(sampled))
         next_logits = next_logits.clone()
         _step_mask(next_logits, not sampled, sampled, model, options, max_initial_index)
         mask_text_if_timestamps_win(next_logits, tok.timestamp_begin)
@@ -168,7 +183,8 @@ def decode_window(model: LoadedModel, state: DecoderState, sot_sequence: tuple[i
 
 def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: DecoderState, prefix_tensor: Tensor,
                      sot_index: int, sot_sequence: tuple[int, ...], max_steps: int,
-                     mask_step: Callable[[Tensor, list[int]], None]) -> WindowDecoding:
+                     mask_step: Callable[[Tensor, list[int]], None],
+                     on_step: Callable[[int], None]) -> WindowDecoding:
     """decode_window's loop on CPU: each token chosen exactly through the int8 screen (screened_vocabulary).
 
     mask_step(bias, sampled) sets -inf in bias (vocab,) where a token may not follow `sampled`.
@@ -181,6 +197,7 @@ def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: Deco
     sampled: list[int] = []
     steps: list[ScreenedStep] = []
     for _ in range(max_steps):
+        on_step(len(sampled))
         bias = torch.zeros(model.dims.n_vocab)
         mask_step(bias, sampled)
         token, timestamp_wins = screen.choose(next_hidden, bias)
@@ -191,6 +208,10 @@ def _decode_screened(model: LoadedModel, screen: ScreenedVocabulary, state: Deco
         hidden, _ = model.model.decoder(torch.tensor([[token]]), step_state, project=False)
         next_hidden = hidden[0, -1]
     return WindowDecoding(tuple(sampled), tuple(sot_sequence), no_speech_probability, lambda: screen.logprobs(steps))
+
+
+def _no_step(tokens: int) -> None:
+    pass
 
 
 def split_segments(tokens: tuple[int, ...], ts_begin: int, window_frames: int) -> tuple[list[tuple[float, float, list[int]]], int, bool]:

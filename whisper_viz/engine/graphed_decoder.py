@@ -6,7 +6,6 @@ fixed addresses and shapes, so the self-attention cache is a fixed (1, heads, n_
 buffer and each window's cross-attention keys/values are copied into fixed buffers.
 """
 
-from functools import lru_cache
 
 import torch
 from torch import Tensor
@@ -66,9 +65,9 @@ class GraphedDecoder:
         return self.logits[0, -1]
 
 
-@lru_cache(maxsize=4)
 def graphed_decoder(model: Whisper) -> GraphedDecoder:
-    """One graphed decoder per model (its buffers are reused window after window)."""
+    """A graphed decoder for `model` (decoding keeps one per LoadedModel, so its buffers are reused window
+    after window and go when the model goes)."""
     return GraphedDecoder(model)
 
 

@@ -3,7 +3,8 @@
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import numpy as np
 import torch
@@ -16,6 +17,7 @@ from .model import LayerNorm, ModelDimensions, Whisper
 from .tokenizer import WhisperTokenizer
 
 DEVICES = ("auto", "cpu", "cuda")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +34,15 @@ class LoadedModel:
     load_seconds: float  # wall time of load_model
     from_cache: bool  # True when the converted weights came from the cache
     lock: threading.Lock  # one inference at a time per model (app sessions share it)
+    # values built from the model on first use (decoding's screened vocabulary, suppress mask, CUDA graph):
+    # kept here rather than in module-level caches, so they go when the model goes
+    _derived: dict = field(default_factory=dict, repr=False)
+
+    def derived(self, name: str, make: Callable[[], T]) -> T:
+        """The value `make()` built for this model under `name`, built on first use."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
 
     @property
     def dims(self) -> ModelDimensions:

@@ -108,6 +108,11 @@ class SilenceExperiment:
     variants: tuple[SilenceVariant, ...]
     shifts: tuple[WordShift, ...]
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the captures and audio it holds (what a session's memory budget counts)."""
+        return sum(v.result.nbytes + v.audio.nbytes for v in (self.original, *self.variants))
+
     def sweep(self) -> tuple[SweepPoint, ...]:
         """Error summary per (head set, duration), in the order of options.heads then durations."""
         out = []
@@ -222,8 +227,8 @@ def window_view(result: AnalysisResult, label: str, window: int = 0) -> tuple[np
     return aligned.matrix, aligned.text_indices, aligned.time_indices
 
 
-def _analyze_variant(model, audio, text, language, duration, points, labels) -> SilenceVariant:
-    result = analyze(model, audio, language=language, text=text)
+def _analyze_variant(model, audio, text, language, duration, points, labels, limits=None) -> SilenceVariant:
+    result = analyze(model, audio, language=language, text=text, limits=limits)
     return SilenceVariant(duration, points, audio, result, {label: words_for(result, label) for label in labels})
 
 
@@ -242,22 +247,23 @@ def _shifts(original: SilenceVariant, variant: SilenceVariant, labels, after_cou
 
 
 def run_silence_experiment(model, audio, options: SilenceOptions, text: str | None = None,
-                           language: str | None = None, progress=None) -> SilenceExperiment:
+                           language: str | None = None, progress=None, limits=None) -> SilenceExperiment:
     """Insert silence per `options` and align the original and every variant on the same transcript.
 
     `audio`: path, bytes or float32 16 kHz samples. `text`: the transcript; None recognises it from
-    the original first. `progress(done, total)` is called after each forced run, for UIs.
+    the original first. `progress(done, total)` is called after each forced run, for UIs. `limits`
+    (an AnalysisLimits) bounds each analysis.
     Words are numbered from 1; a word is after a point given as word number n when its number is
     larger than n, and after a point given in seconds when its original midpoint is past it.
     """
     samples = load_audio(audio)
     labels = tuple(dict.fromkeys((OFFICIAL, *options.heads)))
     if text is None:
-        text = analyze(model, samples, language=language).text
+        text = analyze(model, samples, language=language, limits=limits).text
         if not text:
             raise AudioError("no speech was recognised in the original; pass the transcript with text=")
     total = 1 + len(options.durations)
-    original = _analyze_variant(model, samples, text, language, 0.0, (), labels)
+    original = _analyze_variant(model, samples, text, language, 0.0, (), labels, limits)
     if progress:
         progress(1, total)
     words = original.words[OFFICIAL]
@@ -267,7 +273,7 @@ def run_silence_experiment(model, audio, options: SilenceOptions, text: str | No
     variants, shifts = [], []
     for n, duration in enumerate(options.durations, start=2):
         modified = insert_silence(samples, points, duration, options.noise_db, options.seed)
-        variant = _analyze_variant(model, modified, text, language, float(duration), points, labels)
+        variant = _analyze_variant(model, modified, text, language, float(duration), points, labels, limits)
         variants.append(variant)
         shifts += _shifts(original, variant, labels, after_counts)
         if progress:

@@ -19,8 +19,7 @@ from ..alignment.presets import PRESETS
 # --- widget keys; the ones in URL_FIELDS double as query-parameter names -------------------------
 SOURCE = "source"  # "example" | "upload" | "record"
 EXAMPLE = "example"  # bundled example file name
-MODEL = "model"  # "tiny.en" | "base" | LOCAL_MODEL
-MODEL_PATH = "model_path"  # folder or .pt file when MODEL is LOCAL_MODEL
+MODEL = "model"  # a name of server_options.offered_models: "tiny.en", "base", "local/…"
 DEVICE = "device"  # "auto" | "cpu" | "cuda"
 LANGUAGE = "lang"  # "auto" or a language code
 FORCED = "forced"  # bool: align a pasted transcript instead of recognising speech
@@ -38,7 +37,7 @@ HEADS_B = "heads_b"  # widget key and query parameter of head set B's text
 
 DEFAULT_EXAMPLE = "pause7.flac"  # the two-sentence clip with a 7 s pause
 SOURCES = {"example": "Example", "upload": "Upload a file", "record": "Record"}
-LOCAL_MODEL = "local path…"
+DEFAULT_MODEL = "tiny.en"
 DEVICES = {"auto": "Auto", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 VIEWS = {"raw": "Raw softmax", "normalized": "Normalized", "filtered": "Filtered"}
 SECTIONS = {"heads": "Heads", "compare": "A/B compare", "discovery": "Discovery report", "export": "Export"}
@@ -76,8 +75,7 @@ def _zoom(text: str) -> tuple[float, float]:
 
 # query parameter -> (parser, default); a value equal to its default is left out of the URL
 URL_FIELDS: dict[str, tuple[Callable[[str], object], object]] = {
-    MODEL: (str, "tiny.en"),
-    MODEL_PATH: (str, ""),
+    MODEL: (str, DEFAULT_MODEL),  # checked against the server's models by the sidebar, never used as a path
     DEVICE: (_choice(DEVICES), "auto"),
     LANGUAGE: (str, "auto"),
     SOURCE: (_choice(SOURCES), "example"),

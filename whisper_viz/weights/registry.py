@@ -101,3 +101,34 @@ def source_fingerprint(source: ModelSource) -> str:
             stat = path.stat()
             digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _is_model_path(path: Path) -> bool:
+    if path.is_dir():
+        return (path / "model.bin").is_file() or is_huggingface_folder(path)
+    return path.is_file() and path.suffix in (".pt", ".pth")
+
+
+def local_models(folders) -> dict[str, Path]:
+    """Models in folders an operator allowed: "local/<name>" -> path, for each of `folders` that is itself
+    a model folder (CTranslate2 model.bin or Hugging Face safetensors) and each such folder or openai .pt file
+    directly inside one.
+    Names are unique (a clash gets its parent folder's name as well); missing folders are skipped."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        folder = Path(folder).expanduser()
+        try:
+            if _is_model_path(folder):
+                candidates = [folder]
+            elif folder.is_dir():
+                candidates = [path for path in sorted(folder.iterdir()) if _is_model_path(path)]
+            else:
+                candidates = []
+        except OSError:
+            continue
+        for path in candidates:
+            name = f"local/{path.name}"
+            if name in found:
+                name = f"local/{path.parent.name}/{path.name}"
+            found.setdefault(name, path.resolve())
+    return found

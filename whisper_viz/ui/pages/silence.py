@@ -25,7 +25,15 @@ from ...experiments.silence import (
     window_view,
 )
 from ...figures.experiments import shift_error_figure, stacked_heatmaps, waveform_figure
-from ..resources import AnalysisRequest, run_analysis, shared_model
+from ..resources import (
+    APP_LIMITS,
+    AnalysisRequest,
+    keep_in_session,
+    kept_in_session,
+    run_analysis,
+    shared_analyses,
+    shared_model,
+)
 from ..widgets.inputs import EXAMPLES, EXAMPLES_DIR, UPLOAD_TYPES
 from ..widgets.shifts import shift_frame
 
@@ -65,14 +73,14 @@ def render() -> None:
     options = _experiment_inputs(original)
     if options is None:
         return
-    key = (hashlib.sha256(audio).hexdigest(), model_name, text.strip(), options)
+    key = ("silence", hashlib.sha256(audio).hexdigest(), model_name, text.strip(), options)
     if st.button("Run the experiment", type="primary", key="silence_run"):
-        _run(key, audio, text.strip(), model_name, options)
-    stored = st.session_state.get(RESULT)
-    if stored is None or stored[0] != key:
+        _run(key, original, audio, text.strip(), model_name, options)
+    experiment = kept_in_session(key) if st.session_state.get(RESULT) == key else None
+    if experiment is None:
         st.caption(f"{1 + len(options.durations)} forced alignments will run (the original, then one per duration).")
         return
-    _show(stored[1])
+    _show(experiment)
 
 
 def _clip_inputs():
@@ -153,20 +161,23 @@ def _current_points(original) -> tuple[float, ...]:
     return (original.words[number - 1].end,) if 0 < number <= len(original.words) else ()
 
 
-def _run(key, audio: bytes, text: str, model_name: str, options: SilenceOptions) -> None:
+def _run(key, original, audio: bytes, text: str, model_name: str, options: SilenceOptions) -> None:
+    """Run the experiment (shared: the same clip, model, transcript and options run once for every session),
+    with a progress bar; it stays in this session's memory."""
     total = 1 + len(options.durations)
     bar = st.progress(0.0, text=f"Aligning the original and {len(options.durations)} variants…")
     try:
         model = shared_model(model_name, "auto")
-        experiment = run_silence_experiment(
-            model, audio, options, text=text,
-            progress=lambda done, _: bar.progress(done / total, text=f"Aligned {done} of {total}"))
+        experiment = shared_analyses().derived(original, key, lambda: run_silence_experiment(
+            model, audio, options, text=text, limits=APP_LIMITS,
+            progress=lambda done, _: bar.progress(done / total, text=f"Aligned {done} of {total}")))
     except WhisperVizError as error:
         bar.empty()
         st.error(str(error))
         return
     bar.empty()
-    st.session_state[RESULT] = (key, experiment)
+    keep_in_session(key, experiment)
+    st.session_state[RESULT] = key
 
 
 def _show(experiment: SilenceExperiment) -> None:

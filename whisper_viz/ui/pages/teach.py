@@ -39,7 +39,15 @@ from ...figures.experiments import (
     shift_error_figure,
 )
 from ...heads import OFFICIAL_HEADS, HeadSet
-from ..resources import AnalysisRequest, run_analysis, shared_model
+from ..resources import (
+    APP_LIMITS,
+    AnalysisRequest,
+    keep_in_session,
+    kept_in_session,
+    run_analysis,
+    shared_analyses,
+    shared_model,
+)
 from ..widgets.inputs import EXAMPLES_DIR
 from ..widgets.shifts import shift_frame
 
@@ -54,7 +62,7 @@ STEPS = {
     "silence": "6 · Silence in one click",
 }
 STEP, LAYER, HEAD, DTW_STEP, DUMP_TEXT = "teach_step", "teach_layer", "teach_head", "teach_dtw_step", "teach_dump"
-SILENCE_RESULT, MEMO = "teach_silence", "teach_memo"
+SILENCE_RESULT = "teach_silence"
 SILENCE_OPTIONS = SilenceOptions(durations=(0.0, 2.0, 7.0), after_words=(6,), heads=("official", TUNED.name))
 GZIP_HEADER = ("magic 1f 8b", "method 08 = deflate", "flags", "mtime (4 bytes, little-endian)", "extra flags",
                "OS")
@@ -79,12 +87,8 @@ def render() -> None:
 
 
 def _memo(result, name: str, make):
-    """Per-session cache of one computation on this analysis."""
-    memo = st.session_state.setdefault(MEMO, {})
-    key = (id(result), name)
-    if key not in memo or memo[key][0] is not result:
-        memo[key] = (result, make())
-    return memo[key][1]
+    """One computation on this analysis, shared by every session (the tour's clip is the same for all)."""
+    return shared_analyses().derived(result, ("teach", name), make)
 
 
 def _frames(result) -> None:
@@ -206,11 +210,12 @@ def _silence(result) -> None:
         with st.spinner("Aligning the original and two variants…"):
             try:
                 transcript = (EXAMPLES_DIR / CLIP).with_suffix(".txt").read_text().strip()
-                st.session_state[SILENCE_RESULT] = run_silence_experiment(
-                    shared_model(MODEL, "auto"), result.audio, SILENCE_OPTIONS, text=transcript)
+                experiment = _memo(result, "silence", lambda: run_silence_experiment(
+                    shared_model(MODEL, "auto"), result.audio, SILENCE_OPTIONS, text=transcript, limits=APP_LIMITS))
+                keep_in_session(SILENCE_RESULT, experiment)
             except WhisperVizError as error:
                 st.error(str(error))
-    experiment = st.session_state.get(SILENCE_RESULT)
+    experiment = kept_in_session(SILENCE_RESULT)
     if experiment is None:
         return
     sweep = experiment.sweep()

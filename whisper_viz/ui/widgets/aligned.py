@@ -1,15 +1,16 @@
 """What one head set gives on one analysis: word timings, the shown window's path and drawn matrix.
 
-Results are memoised per analysis (held weakly, in this session's state), so toggling a head back
-or switching views re-uses earlier work; the library's own per-head matrix cache makes a new head set
-cost one masked mean and one DTW.
+Everything here depends only on the analysis and the values asked for (head set, options, reference
+words), never on the session, so it is shared by every session through the server's store of derived
+values (resources.shared_analyses): toggling a head back, switching views, or a second session opening
+the same clip re-uses earlier work. The library's per-head matrix cache makes a new head set cost one
+masked mean and one DTW.
 """
 
 from __future__ import annotations
 
 import time
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,10 +24,9 @@ from ...evaluation.scoring import HeadScores, SetScore, score_head_set, score_he
 from ...figures.attention import THUMB_COLUMNS, THUMB_ROWS, downsample, mosaic_png
 from ...heads import HeadSet
 from ...results import AnalysisResult, WordTiming
+from ..resources import shared_analyses
 from ..state import ViewOptions
 
-MEMO_ENTRIES = 24  # aligned views kept per analysis (head sets x view options)
-_MEMO = "_aligned_memo"
 _REFERENCES = "_references"
 
 
@@ -46,29 +46,20 @@ class AlignedView:
         """Words of the shown window (their token_indices index its rows)."""
         return tuple(w for w in self.words if w.window == self.options.window)
 
-
-def _memo(result: AnalysisResult) -> OrderedDict:
-    table = st.session_state.setdefault(_MEMO, weakref.WeakKeyDictionary())
-    if result not in table:
-        table[result] = OrderedDict()
-    return table[result]
+    @property
+    def nbytes(self) -> int:
+        return self.matrix.nbytes + (0 if self.window.matrix is self.matrix else self.window.matrix.nbytes)
 
 
-def _remember(memo: OrderedDict, key, make):
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    value = make()
-    memo[key] = value
-    while len(memo) > MEMO_ENTRIES:
-        memo.popitem(last=False)
-    return value
+def _remember(result: AnalysisResult, key, make):
+    """`make()`'s value for (result, key), shared by every session (computed once)."""
+    return shared_analyses().derived(result, key, make)
 
 
 def aligned_view(result: AnalysisResult, heads: HeadSet, options: ViewOptions) -> AlignedView:
     """Word timings and the shown window's path and matrix; AlignmentError for an empty head set."""
     options = replace(options, zoom=None)  # zooming only changes what is drawn
-    return _remember(_memo(result), ("view", heads, options), lambda: _align(result, heads, options))
+    return _remember(result, ("view", heads, options), lambda: _align(result, heads, options))
 
 
 def _align(result: AnalysisResult, heads: HeadSet, options: ViewOptions) -> AlignedView:
@@ -90,6 +81,10 @@ class Thumbnails:
     images: np.ndarray  # float32 (layers, heads, rows, columns)
     png: bytes  # the mosaic picture of `images` (made once, re-sent with each toggle)
 
+    @property
+    def nbytes(self) -> int:
+        return self.images.nbytes + len(self.png)
+
 
 def thumbnails(result: AnalysisResult, window: int, display: AlignmentOptions) -> Thumbnails:
     """Thumbnails of every head of `window` as the heatmap draws them (with `display` options)."""
@@ -99,7 +94,7 @@ def thumbnails(result: AnalysisResult, window: int, display: AlignmentOptions) -
         small = downsample(np.maximum(every, 0), THUMB_ROWS, THUMB_COLUMNS)  # negative z-scores draw as 0
         images = small.reshape(*result.shape, *small.shape[1:])
         return Thumbnails(images, mosaic_png(images))
-    return _remember(_memo(result), ("thumbnails", window, display), make)
+    return _remember(result, ("thumbnails", window, display), make)
 
 
 def warm_up(result: AnalysisResult, options: AlignmentOptions) -> None:
@@ -109,7 +104,7 @@ def warm_up(result: AnalysisResult, options: AlignmentOptions) -> None:
         for capture in result.windows:
             head_matrices(capture, HeadSet.all(result.shape), options)
         return True
-    _remember(_memo(result), ("warm", options), make)
+    _remember(result, ("warm", options), make)
 
 
 def set_reference(result: AnalysisResult, words: tuple[ReferenceWord, ...] | None) -> None:
@@ -125,12 +120,11 @@ def reference(result: AnalysisResult) -> tuple[ReferenceWord, ...] | None:
 def head_scores(result: AnalysisResult, options: AlignmentOptions) -> HeadScores:
     """Every head's quality scores alone, over all windows (with the reference terms once one is uploaded)."""
     words = reference(result)
-    return _remember(_memo(result), ("scores", options, id(words)),
-                     lambda: score_heads(result, words, options=options))
+    return _remember(result, ("scores", options, words), lambda: score_heads(result, words, options=options))
 
 
 def set_score(result: AnalysisResult, heads: HeadSet, options: AlignmentOptions) -> SetScore:
     """The same metrics for a whole head set."""
     words = reference(result)
-    return _remember(_memo(result), ("set score", heads, options, id(words)),
+    return _remember(result, ("set score", heads, options, words),
                      lambda: score_head_set(result, heads, words, options=options))

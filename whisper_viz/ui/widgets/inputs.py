@@ -10,6 +10,7 @@ from ...errors import WhisperVizError
 from ...weights.registry import available_models
 from .. import state
 from ..resources import MAX_AUDIO_SECONDS, AnalysisRequest, shared_model
+from ..server_options import offered_models, server_options, unknown_model_message
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # the repository's examples/ folder
 EXAMPLES = {  # file in EXAMPLES_DIR -> what it holds (the first is the default); a .txt holds its transcript
@@ -29,14 +30,14 @@ def audio_request() -> AnalysisRequest | None:
         st.header("Audio")
         audio, name = _audio_source()
         st.header("Model")
-        model_name, device = _model_choice()
-        model = _load(model_name, device)
+        label, model_name, device = _model_choice()
+        model = _load(label, model_name, device)
         language = _language(model)
         text = _transcript()
         st.caption(f"Clips up to {MAX_AUDIO_SECONDS / 60:.0f} min; audio stays in this browser session's memory.")
     if audio is None or model is None:
         return None
-    return AnalysisRequest(audio, name, model_name, device, language, text)
+    return AnalysisRequest(audio, name, model_name, device, language, text, model_label=label)
 
 
 def _audio_source() -> tuple[bytes | None, str]:
@@ -70,40 +71,32 @@ def _audio_source() -> tuple[bytes | None, str]:
     return recording.getvalue(), "recording.wav"
 
 
-def _model_choice() -> tuple[str, str]:
+def _model_choice() -> tuple[str, str, str]:
+    """(name shown, what load_model is given, device): a name from the server's list, never a typed path."""
+    offered = offered_models(server_options())
     installed = available_models()
-    options = [*installed, state.LOCAL_MODEL]
-    state.remember(state.MODEL, "tiny.en")
-    if st.session_state[state.MODEL] not in options:  # a path from a shared link
-        st.session_state[state.MODEL_PATH] = st.session_state[state.MODEL]
-        st.session_state[state.MODEL] = state.LOCAL_MODEL
-    choice = st.selectbox("Model", options, key=state.MODEL,
-                          format_func=lambda n: n if installed.get(n, True) else f"{n} (not installed)")
+    state.remember(state.MODEL, state.DEFAULT_MODEL)
+    if st.session_state[state.MODEL] not in offered:  # from a link: one answer whatever it names
+        st.warning(unknown_model_message(offered, state.DEFAULT_MODEL))
+        st.session_state[state.MODEL] = state.DEFAULT_MODEL
+    label = st.selectbox("Model", list(offered), key=state.MODEL,
+                         format_func=lambda n: n if installed.get(n, True) else f"{n} (not installed)")
     state.keep(state.MODEL)
-    name = choice
-    if choice == state.LOCAL_MODEL:
-        state.remember(state.MODEL_PATH, "")
-        name = st.text_input("Model folder or .pt file", key=state.MODEL_PATH,
-                             placeholder="/path/to/ctranslate2-or-hf-model or /path/to/model.pt").strip()
-        state.keep(state.MODEL_PATH)
     state.remember(state.DEVICE, "auto")
     device = st.selectbox("Device", list(state.DEVICES), format_func=state.DEVICES.get, key=state.DEVICE)
     state.keep(state.DEVICE)
-    return name, device
+    return label, offered[label], device
 
 
-def _load(name: str, device: str):
+def _load(label: str, name: str, device: str):
     """The shared model, or None with the reason shown in the sidebar."""
-    if not name:
-        st.info("Type the path of a CTranslate2 or Hugging Face Whisper folder, or an openai-whisper .pt file.")
-        return None
     try:
-        with st.spinner(f"Loading {name}…"):
+        with st.spinner(f"Loading {label}…"):
             return shared_model(name, device)
     except WhisperVizError as error:
         st.error(str(error))
-    except Exception as error:  # noqa: BLE001 - a bad path or file must not take the page down
-        st.error(f"Could not load model {name!r} ({type(error).__name__}: {error}).")
+    except Exception as error:  # noqa: BLE001 - a damaged model file must not take the page down
+        st.error(f"Could not load model {label!r} ({type(error).__name__}: {error}).")
     return None
 
 
