@@ -88,11 +88,11 @@ def test_a_user_error_reaches_every_waiter_and_is_not_cached():
 def test_an_abandoned_computation_is_taken_over_by_a_waiter():
     """The computing caller stops (an app session cancelled): a waiting caller computes the value itself."""
     cache = BudgetCache(budget_bytes=1 << 20)
-    entered = threading.Event()
+    entered, waiting = threading.Event(), threading.Event()
 
     def cancelled():
         entered.set()
-        time.sleep(0.2)
+        waiting.wait(10)  # stop only once the other caller waits for this computation
         raise KeyboardInterrupt  # anything that is not a WhisperVizError
 
     def owner():
@@ -103,7 +103,7 @@ def test_an_abandoned_computation_is_taken_over_by_a_waiter():
     thread.start()
     entered.wait(5)
     waits = []
-    assert cache.get_or_compute("k", lambda: "computed by the waiter", on_wait=lambda: waits.append(1)) \
-        == "computed by the waiter"
+    assert cache.get_or_compute("k", lambda: "computed by the waiter",
+                                on_wait=lambda: waits.append(1) or waiting.set()) == "computed by the waiter"
     thread.join()
     assert waits  # it was told while it waited

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "whisper_viz"
 # a module may import from its own folder and from folders of a lower rank only
-RANKS = {"constants": 0, "errors": 0, "lazy": 0, "jit": 0, "results": 1, "heads": 1,
+RANKS = {"constants": 0, "errors": 0, "lazy": 0, "jit": 0, "results": 1, "heads": 1, "budget_cache": 1,
          "weights": 2, "alignment": 2, "engine": 3, "evaluation": 4, "experiments": 5,
          "figures": 6, "export": 6, "cli": 7, "ui": 7, "__init__": 8, "__main__": 8}
 

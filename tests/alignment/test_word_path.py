@@ -64,3 +64,15 @@ def test_bad_inputs_are_alignment_errors():
         word_path(np.zeros((2, 10)), [[0]], None, np.zeros(9))
     with pytest.raises(AlignmentError, match="no token rows"):
         word_path(np.zeros((2, 10)), [[0], []], None, np.zeros(10))
+    with pytest.raises(AlignmentError, match="3 text tokens cannot be aligned to 2 frames"):
+        word_path(np.zeros((3, 2)), [[0, 1], [2]], None, np.zeros(2))
+
+
+def test_minimum_durations_shrink_where_fast_speech_would_not_fit():
+    """Three words wanting 8 frames each in a window of 15: every word still gets frames, in order, and the
+    minimums shrink together (none keeps all of its 8 at the others' cost)."""
+    matrix = planted([(0, 5), (5, 10), (10, 15)], 15)
+    path = word_path(matrix, [[0], [1], [2]], None, np.full(15, -5.0), min_frames=[8, 8, 8])
+    assert path.feasible
+    spans = [path.frames_of(i) for i in range(3)]
+    assert all(len(s) >= 4 for s in spans) and spans[0][-1] < spans[1][0] <= spans[1][-1] < spans[2][0]

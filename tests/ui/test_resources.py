@@ -8,7 +8,7 @@ pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from whisper_viz.ui import resources  # noqa: E402
-from whisper_viz.ui.resources import KEPT_ANALYSES, AnalysisRequest  # noqa: E402
+from whisper_viz.ui.resources import AnalysisRequest  # noqa: E402
 
 TIMEOUT_S = 180
 
@@ -16,12 +16,11 @@ TIMEOUT_S = 180
 def analyses_script(clips):
     import streamlit as st
 
-    from whisper_viz.ui.resources import AnalysisRequest, run_analysis
+    from whisper_viz.ui.resources import AnalysisRequest, cached_analysis, run_analysis
 
-    results = [run_analysis(AnalysisRequest(data, name, "tiny.en", "cpu", None, None)) for name, data in clips]
-    st.session_state["results"] = results
-    names = {AnalysisRequest(data, name, "tiny.en", "cpu", None, None).key: name for name, data in clips}
-    st.session_state["kept"] = [names[key] for key in st.session_state["_analyses"]]  # oldest first
+    requests = [AnalysisRequest(data, name, "tiny.en", "cpu", None, None) for name, data in clips]
+    st.session_state["results"] = [run_analysis(request) for request in requests]
+    st.session_state["kept"] = [cached_analysis(request) is not None for request in requests]
 
 
 def model_script():
@@ -45,21 +44,30 @@ def test_request_key_is_the_audio_content_and_the_options():
         request.model = "base"
 
 
-def test_a_session_reuses_its_last_analyses_and_forgets_the_oldest(data_dir, monkeypatch):
+def test_sessions_share_analyses_of_the_same_bytes_and_each_keeps_its_own(data_dir, monkeypatch):
+    """Two sessions analyse the same four files (one twice): the model runs once per distinct file, the second
+    session gets the first one's read-only results, and each session keeps what it analysed."""
+    from whisper_viz.engine import shared_analyses
+
     runs = []
-    real_analyze = resources.analyze
-    monkeypatch.setattr(resources, "analyze", lambda *a, **k: runs.append(1) or real_analyze(*a, **k))
+    real_analyze = shared_analyses.analyze
+    monkeypatch.setattr(shared_analyses, "analyze", lambda *a, **k: runs.append(1) or real_analyze(*a, **k))
+    resources.shared_analyses.clear()  # a fresh server store: nothing from other tests
     clips = [(name, (data_dir / name).read_bytes())
-             for name in ("hello.wav", "hello.flac", "hello.wav", "hello.ogg", "hello.mp3", "hello.flac")]
-    at = AppTest.from_function(analyses_script, kwargs={"clips": clips}, default_timeout=TIMEOUT_S).run()
-    assert not at.exception, at.exception
-    results = at.session_state["results"]
-    assert all(r is not None and "world" in r.text.lower() for r in results)
-    assert results[2] is results[0]  # the same clip again: the kept result, no model run
-    assert results[5] is not results[1]  # hello.flac was the least recently used and was forgotten
-    assert len(runs) == 5
-    assert len(at.session_state["_analyses"]) == KEPT_ANALYSES
-    assert at.session_state["kept"] == ["hello.ogg", "hello.mp3", "hello.flac"]  # hello.wav went with the 6th
+             for name in ("hello.wav", "hello.flac", "hello.wav", "hello.ogg", "hello.mp3")]
+    first = AppTest.from_function(analyses_script, kwargs={"clips": clips}, default_timeout=TIMEOUT_S).run()
+    assert not first.exception, first.exception
+    results = first.session_state["results"]
+    assert all(r is not None and "world" in r.text.lower() for r in results), [e.value for e in first.error]
+    assert results[2] is results[0] and len(runs) == 4  # hello.wav again: no model run
+    assert all(first.session_state["kept"])
+    second = AppTest.from_function(analyses_script, kwargs={"clips": clips}, default_timeout=TIMEOUT_S).run()
+    assert not second.exception, second.exception
+    assert len(runs) == 4  # the second session ran nothing
+    assert all(a is b for a, b in zip(second.session_state["results"], results))
+    assert all(second.session_state["kept"])
+    with pytest.raises(ValueError):  # shared results are read-only: one session cannot change another's
+        results[0].attention[0, 0, 0, 0] = 1.0
 
 
 def test_every_session_shares_one_model():

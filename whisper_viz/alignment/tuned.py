@@ -80,8 +80,8 @@ TUNED_HEADS: dict[str, TunedHeads] = {
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
                        heads=((5, 3), (5, 7), (4, 0), (5, 0), (4, 1), (5, 4), (5, 6), (3, 3), (4, 7), (5, 5)),
                        lags=(4, 1, 6, 10, 4, -1, 0, 6, 0, 2),
-                       settings=TunedSettings(pause_score=0.5, silence_gain=12.0, min_seconds_per_letter=0.035,
-                                              confidence_center=0.058, confidence_slope=12.84)),
+                       settings=TunedSettings(pause_score=1.0, silence_gain=16.0, min_seconds_per_letter=0.045,
+                                              lag_offset=2, confidence_center=0.089, confidence_slope=11.38)),
 }
 TUNED_SETTINGS = TunedSettings()  # for models the search has not seen
 TUNED_OPTIONS = AlignmentOptions(normalization="reference", medfilt_width=7, postprocess=False)

@@ -83,6 +83,25 @@ def _viterbi(matrix: np.ndarray, rows: np.ndarray, kinds: np.ndarray, pause_scor
     return path
 
 
+def _fitted_minimums(word_rows: Sequence[Sequence[int]], min_frames: Sequence[int], n_frames: int) -> list[int]:
+    """Each word's fewest frames: its min_frames (at least one per row), shrunk in proportion where the words
+    would not fit in the window's `n_frames` together (fast speech); AlignmentError if even a frame per token
+    row does not fit."""
+    for index, word in enumerate(word_rows):
+        if not len(word):
+            raise AlignmentError(f"word {index} has no token rows to align")
+    least = [len(word) for word in word_rows]
+    wanted = [max(n, int(min_frames[i]) if len(min_frames) else 0) for i, n in enumerate(least)]
+    room = n_frames - sum(least)
+    if room < 0:
+        raise AlignmentError(f"{sum(least)} text tokens cannot be aligned to {n_frames} frames of 20 ms: the "
+                             "transcript is longer than the audio can hold; give the text that is spoken")
+    extra = sum(wanted) - sum(least)
+    if extra > room:
+        wanted = [n + (w - n) * room // extra for n, w in zip(least, wanted)]
+    return wanted
+
+
 def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: int | None,
               pause_scores: np.ndarray, min_frames: Sequence[int] = (), earliest: Sequence[int] = ()) -> WordPath:
     """Best path through `matrix` float (tokens, frames) for words made of `word_rows` (token rows, in order).
@@ -96,12 +115,10 @@ def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: i
     n_tokens, n_frames = matrix.shape
     if len(pause_scores) != n_frames:
         raise AlignmentError(f"{len(pause_scores)} pause scores for {n_frames} frames")
+    wanted = _fitted_minimums(word_rows, min_frames, n_frames - (end_row is not None))
     rows, kinds, owners = [-1], [PAUSE_STATE], [PAUSE]
     for index, word in enumerate(word_rows):
-        if not len(word):
-            raise AlignmentError(f"word {index} has no token rows to align")
-        wanted = max(len(word), int(min_frames[index]) if len(min_frames) else 0)
-        repeats = np.diff(np.linspace(0, wanted, len(word) + 1).round().astype(int))  # states per row
+        repeats = np.diff(np.linspace(0, wanted[index], len(word) + 1).round().astype(int))  # states per row
         expanded = [int(row) for row, n in zip(word, repeats) for _ in range(max(1, n))]
         for position, row in enumerate(expanded):  # a row held for n states covers at least n frames
             rows.append(row)

@@ -118,7 +118,7 @@ def _analyse_with_progress(shared: SharedAnalyses, model: LoadedModel, request: 
     box = st.empty()
     with box.container():
         bar = st.progress(0.0, text=f"Analysing {request.audio_name} with {request.label}…")
-        st.button("Cancel", key="cancel_analysis", on_click=st.session_state.__setitem__,
+        st.button("Cancel", key=f"cancel_analysis_{request.key[0][:12]}", on_click=st.session_state.__setitem__,
                   args=(_CANCELLED, request.key))
 
     def progress(p: AnalysisProgress) -> None:
