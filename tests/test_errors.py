@@ -21,7 +21,8 @@ ERROR_CLASSES = [cls for _, cls in inspect.getmembers(errors, inspect.isclass) i
 # the built-in kind each error also is, so code that catches ValueError or LookupError keeps working
 BUILTIN_KIND = {"AudioError": ValueError, "ModelNotFound": LookupError, "HeadSetError": ValueError,
                 "AlignmentError": ValueError, "ReferenceFormatError": ValueError, "DecodingError": ValueError,
-                "DeviceError": RuntimeError, "ExportError": ValueError, "FigureExportError": RuntimeError}
+                "DeviceError": RuntimeError, "ExportError": ValueError, "FigureExportError": RuntimeError,
+                "EngineError": RuntimeError, "LimitExceeded": RuntimeError, "AnalysisCancelled": Exception}
 
 
 def test_every_error_is_a_whisper_viz_error_of_its_builtin_kind_and_exported():

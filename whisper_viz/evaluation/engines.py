@@ -14,6 +14,7 @@ from ..errors import EngineError
 from .clip_scoring import ClipFailure, ClipJob, ClipScorer, ClipScores
 
 ENGINES = ("inprocess", "ray")
+WAIT_SLICE_SECONDS = 0.25  # the driver wakes this often while it waits for results (to see Ctrl-C)
 JOBS_IN_FLIGHT_PER_WORKER = 2  # one running, one queued: a worker never waits for the driver
 WORKER_RESTARTS = 2  # a worker that dies (out of memory, say) is restarted this often, reloading the model
 
@@ -101,7 +102,10 @@ class RayEngine:
                 if pending:
                     submit(index)
         while running:
-            (done,), _ = ray.wait(list(running), num_returns=1)
+            ready: list = []
+            while not ready:  # short waits: a blocking ray.wait would not see Ctrl-C until every job is done
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=WAIT_SLICE_SECONDS)
+            done = ready[0]
             job, index = running.pop(done)
             load[index] -= 1
             try:
