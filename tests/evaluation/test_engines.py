@@ -29,7 +29,10 @@ def discover_cli(manifest: Path, report: Path, cache: Path, *extra: str, env: di
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), **(env or {})}
     command = [sys.executable, "-m", "whisper_viz", "heads", "discover", "--manifest", str(manifest),
                "--engine", "ray", "--workers", "2", "--json", str(report), "--cache", str(cache), *extra]
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C is delivered as in a terminal even where this suite runs in the background (where the shell
+    # starts it with SIGINT ignored, and a child would inherit that)
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def finish(process: subprocess.Popen) -> str:
