@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from whisper_viz.alignment import AlignmentOptions, align_window, clear_cache
+from whisper_viz.alignment.options import AlignmentOptions
+from whisper_viz.alignment.window import align_window, clear_cache
 from whisper_viz.heads import HeadSet
 from whisper_viz.results import Token, WindowCapture
 
