@@ -22,6 +22,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_server import REPO, VIEWPORT, app_server, launch_chromium  # noqa: E402
+from toggle_probes import ARM_CLICK_CLOCK, SNAPSHOT, WAIT_FOR_UPDATE  # noqa: E402
 
 CLIP_SECONDS = 30
 LOAD_TIMEOUT_MS = 300_000
@@ -30,37 +31,6 @@ READY = """() => { const heat = document.querySelector('.st-key-heatmap_a .js-pl
   const mosaic = document.querySelector('.st-key-mosaic .js-plotly-plot');
   return !!(heat && heat._fullLayout && heat.layout.title && heat.layout.title.text && mosaic && mosaic._fullLayout)
     && !!document.querySelector('.st-key-word_table table'); }"""
-CANVAS_SUM = """const canvasSum = () => { const c = document.querySelector('.st-key-word_table canvas');
-    if (!c || !c.width || !c.height) return '';
-    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.min(c.height, 400)).data;
-    let s = 0; for (let i = 0; i < d.length; i += 16) s = (s * 31 + d[i]) % 1000000007; return String(s); };"""
-SNAPSHOT = """() => { const t = document.querySelector('.st-key-word_table table');
-  const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  """ + CANVAS_SUM + """
-  return [t ? t.innerText : '', g && g.layout && g.layout.title ? g.layout.title.text : '', canvasSum()]; }"""
-ARM_CLICK_CLOCK = """() => document.addEventListener('click', () => { window.__clickAt = performance.now(); },
-                                            {capture: true, once: true})"""
-# Resolves when the word table (canvas and accessibility table) and the heatmap title differ from before.
-WAIT_FOR_UPDATE = """async ([before, timeout]) => {
-  const table = () => { const t = document.querySelector('.st-key-word_table table'); return t ? t.innerText : ''; };
-  const title = () => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-                        return g && g.layout && g.layout.title ? g.layout.title.text : ''; };
-  """ + CANVAS_SUM + """
-  const start = window.__clickAt;
-  return await new Promise((resolve) => {
-    let tableMs = null, heatmapMs = null, canvasMs = null;
-    const poll = () => {
-      const now = performance.now();
-      if (tableMs === null && table() !== before[0]) tableMs = now - start;
-      if (heatmapMs === null && title() !== before[1]) heatmapMs = now - start;
-      if (canvasMs === null && canvasSum() !== before[2]) canvasMs = now - start;
-      if ((tableMs !== null && heatmapMs !== null && canvasMs !== null) || now - start > timeout)
-        resolve({table: tableMs, heatmap: heatmapMs, canvas: canvasMs});
-      else requestAnimationFrame(poll);
-    };
-    poll();
-  });
-}"""
 
 
 def _clip(folder: Path) -> Path:

@@ -56,6 +56,16 @@ def repo_dir() -> Path:
     return REPO_DIR
 
 
+def _import_file(name: str, path: Path):
+    """The module of the file `path`, imported once under `name` (tests/ and bench/ are not packages)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 @pytest.fixture(scope="session")
 def bench_module():
     """Import a script of bench/ by its path there, e.g. bench_module("accuracy/dataset.py")."""
@@ -63,11 +73,11 @@ def bench_module():
         path = REPO_DIR / "bench" / relative
         if str(path.parent) not in sys.path:
             sys.path.insert(0, str(path.parent))  # bench scripts import their neighbours by name
-        name = "bench_" + relative.replace("/", "_").removesuffix(".py")
-        if name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        return sys.modules[name]
+        return _import_file("bench_" + relative.replace("/", "_").removesuffix(".py"), path)
     return load
+
+
+@pytest.fixture(scope="session")
+def hf_folders():
+    """tests/hf_folders.py: Hugging Face Whisper folders built from the installed models (imports torch)."""
+    return _import_file("hf_folders", Path(__file__).parent / "hf_folders.py")

@@ -7,46 +7,23 @@ go to $WHISPER_VIZ_SCREENSHOTS or /tmp/whisper-viz-e2e.
 
 import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
-from app_server import CHROMIUM_ARGS, VIEWPORT, _free_port, _healthy  # noqa: E402  (one copy, shared with bench/)
+from app_server import CHROMIUM_ARGS, VIEWPORT, app_server  # noqa: E402  (one copy, shared with bench/)
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-SERVER_START_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="module")
 def app_url():
     """Base URL of a fresh `streamlit run app.py` server, headless, on a free port."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"whisper-viz-e2e-server-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on {url}; see {log.name}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with app_server() as server:
+        yield server.url
 
 
 def _missing(reason: str):

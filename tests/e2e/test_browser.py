@@ -6,6 +6,7 @@ text, which the grid updates later). How fast is measured by bench/bench_toggle.
 
 import pytest
 import soundfile as sf
+from toggle_probes import ARM_CLICK_CLOCK, SNAPSHOT, WAIT_FOR_UPDATE  # bench/, on sys.path through conftest.py
 
 pytestmark = pytest.mark.browser
 
@@ -16,42 +17,9 @@ TOGGLES = 4  # a head on, then off again, twice
 HEATMAP = ".st-key-heatmap_a .js-plotly-plot"
 WORD_TABLE = ".st-key-word_table table"
 
-# The word table draws on a canvas (what the user sees) and mirrors its cells in a hidden accessibility
-# table that is updated later; both are timed, with a checksum of the canvas pixels for the first.
-CANVAS_SUM = """const canvasSum = () => { const c = document.querySelector('.st-key-word_table canvas');
-    if (!c || !c.width || !c.height) return '';
-    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.min(c.height, 400)).data;
-    let s = 0; for (let i = 0; i < d.length; i += 16) s = (s * 31 + d[i]) % 1000000007; return String(s); };"""
-# Resolves when the word table (canvas and accessibility table) and the heatmap title differ from before.
-WAIT_FOR_UPDATE = """async ([before, timeout]) => {
-  const table = () => { const t = document.querySelector('.st-key-word_table table'); return t ? t.innerText : ''; };
-  const title = () => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-                        return g && g.layout && g.layout.title ? g.layout.title.text : ''; };
-  """ + CANVAS_SUM + """
-  const start = window.__clickAt;
-  return await new Promise((resolve) => {
-    let tableMs = null, heatmapMs = null, canvasMs = null;
-    const poll = () => {
-      const now = performance.now();
-      if (tableMs === null && table() !== before[0]) tableMs = now - start;
-      if (heatmapMs === null && title() !== before[1]) heatmapMs = now - start;
-      if (canvasMs === null && canvasSum() !== before[2]) canvasMs = now - start;
-      if ((tableMs !== null && heatmapMs !== null && canvasMs !== null) || now - start > timeout)
-        resolve({table: tableMs, heatmap: heatmapMs, canvas: canvasMs});
-      else requestAnimationFrame(poll);
-    };
-    poll();
-  });
-}"""
-SNAPSHOT = """() => { const t = document.querySelector('.st-key-word_table table');
-  const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  """ + CANVAS_SUM + """
-  return [t ? t.innerText : '', g && g.layout && g.layout.title ? g.layout.title.text : '', canvasSum()]; }"""
 READY = """() => { const heat = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
   const mosaic = document.querySelector('.st-key-mosaic .js-plotly-plot');
   return !!(heat && heat._fullLayout && heat.layout.title && heat.layout.title.text && mosaic && mosaic._fullLayout); }"""
-ARM_CLICK_CLOCK = """() => document.addEventListener('click', () => { window.__clickAt = performance.now(); },
-                                            {capture: true, once: true})"""
 MOSAIC_POINT = """(index) => { const gd = document.querySelector('.st-key-mosaic .js-plotly-plot');
   const layout = gd._fullLayout, trace = gd.data.find((t) => t.name === 'heads'), box = gd.getBoundingClientRect();
   return [box.left + layout._size.l + layout.xaxis.l2p(trace.x[index]),

@@ -1,10 +1,8 @@
 """Head sets written where each ecosystem reads them (export/heads.py, `whisper-viz heads export`); transformers
 gets word timestamps from an exported generation_config.json."""
 
-import importlib.util
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,14 +15,6 @@ from whisper_viz.export.heads import export_heads, write_alignment_heads
 from whisper_viz.heads import HeadSet
 
 TINY_OFFICIAL = HeadSet.official("tiny.en")
-
-
-def _hf_folders():
-    path = Path(__file__).resolve().parents[1] / "hf_folders.py"
-    spec = importlib.util.spec_from_file_location("hf_folders", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_configs_keep_their_other_keys_and_folders_get_the_right_file(tmp_path):
@@ -73,11 +63,11 @@ def test_cli_export_from_a_report_and_from_a_spec(tmp_path, capsys):
     assert "not a discovery report" in capsys.readouterr().err
 
 
-def test_exported_generation_config_gives_word_timestamps_in_transformers(tmp_path, data_dir, capsys):
+def test_exported_generation_config_gives_word_timestamps_in_transformers(tmp_path, data_dir, capsys, hf_folders):
     pytest.importorskip("transformers")
     from transformers import pipeline
 
-    folder = _hf_folders().build_hf_folder("tiny.en", tmp_path / "no-heads", alignment_heads=())
+    folder = hf_folders.build_hf_folder("tiny.en", tmp_path / "no-heads", alignment_heads=())
     audio = load_audio(data_dir / "hello.wav")
     with pytest.raises(ValueError, match="no `alignment_heads`"):  # what users of such models run into
         pipeline("automatic-speech-recognition", model=str(folder), device="cpu")(audio.copy(), return_timestamps="word")

@@ -6,10 +6,8 @@ padded to 30 s; transformers' feature extractor pads the audio instead, which ch
 the transcripts, encoder outputs, logits and the cross-attention of every head must agree.
 """
 
-import importlib.util
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,19 +23,8 @@ pytest.importorskip("transformers")
 CROSS_ATTENTION_TOLERANCE = 1e-4
 
 
-def _helpers():
-    path = Path(__file__).resolve().parents[1] / "hf_folders.py"
-    spec = importlib.util.spec_from_file_location("hf_folders", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hf_folders = _helpers()
-
-
 @pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory):
+def tiny_folder(tmp_path_factory, hf_folders):
     return hf_folders.build_hf_folder("tiny.en", tmp_path_factory.mktemp("hf") / "tiny.en")
 
 
@@ -80,7 +67,7 @@ def assert_matches_transformers(ours, theirs, processor, audio, language=None):
 
 
 @pytest.mark.parametrize("clip", ["hello.wav", "pause7.flac", "speech20.flac"])
-def test_tiny_en_folder_matches_transformers(tiny_folder, data_dir, clip):
+def test_tiny_en_folder_matches_transformers(tiny_folder, data_dir, clip, hf_folders):
     from transformers import WhisperProcessor
 
     ours = wv.load_model(tiny_folder, device="cpu")
@@ -91,7 +78,7 @@ def test_tiny_en_folder_matches_transformers(tiny_folder, data_dir, clip):
 
 
 @pytest.mark.slow
-def test_base_folder_matches_transformers(tmp_path, data_dir):
+def test_base_folder_matches_transformers(tmp_path, data_dir, hf_folders):
     from transformers import WhisperProcessor
 
     folder = hf_folders.build_hf_folder("base", tmp_path / "base")
@@ -103,7 +90,7 @@ def test_base_folder_matches_transformers(tmp_path, data_dir):
     assert "world" in result.text.lower()
 
 
-def test_shallower_decoder_loads_runs_and_matches_transformers(tmp_path, data_dir):
+def test_shallower_decoder_loads_runs_and_matches_transformers(tmp_path, data_dir, hf_folders):
     """A distil-whisper-like student: all 4 encoder layers, decoder layers 0 and 3 of tiny.en only."""
     from transformers import WhisperProcessor
 
@@ -119,7 +106,7 @@ def test_shallower_decoder_loads_runs_and_matches_transformers(tmp_path, data_di
     assert wv.align_words(forced, heads="1:2,1:3")[-1].end > 0
 
 
-def test_alignment_heads_come_from_generation_config(tmp_path):
+def test_alignment_heads_come_from_generation_config(tmp_path, hf_folders):
     folder = hf_folders.build_hf_folder("tiny.en", tmp_path / "m", decoder_layers=(1, 2, 3), alignment_heads=[(2, 1)])
     model = wv.load_model(folder, device="cpu")
     assert wv.HeadSet(model.official_heads).pairs() == ((2, 1),)
@@ -130,7 +117,7 @@ def test_alignment_heads_come_from_generation_config(tmp_path):
         wv.load_model(folder, device="cpu")
 
 
-def test_vocabulary_files_without_tokenizer_json(tmp_path, tiny_folder, monkeypatch):
+def test_vocabulary_files_without_tokenizer_json(tmp_path, tiny_folder, monkeypatch, hf_folders):
     monkeypatch.setenv("WHISPER_VIZ_CACHE", str(tmp_path / "cache"))
     folder = tmp_path / "vocab"
     shutil.copytree(tiny_folder, folder)

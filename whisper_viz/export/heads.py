@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import ExportError, HeadSetError
 from ..heads import HeadSet
+from ..weights.huggingface import read_json_object
 
 HEAD_FORMATS = {"huggingface": "generation_config.json", "ctranslate2": "config.json", "openai": None}
 ALIGNMENT_HEADS_KEY = "alignment_heads"
@@ -52,7 +53,8 @@ def write_alignment_heads(heads: HeadSet, target: str | os.PathLike, format: str
         if shape is not None and shape != heads.shape:
             raise HeadSetError(f"the head set is for a decoder of {heads.shape[0]} layers x {heads.shape[1]} heads but "
                                f"{folder} holds one of {shape[0]} x {shape[1]}; export the set of that model.")
-    config = _read_object(path) if path.is_file() else {}
+    advice = "fix or remove the file to add the heads to it"
+    config = read_json_object(path, ExportError, advice) if path.is_file() else {}
     config[ALIGNMENT_HEADS_KEY] = heads_list(heads)
     _write_atomically(path, json.dumps(config, indent=2) + "\n")
     return path
@@ -69,16 +71,6 @@ def export_heads(heads: HeadSet, format: str, target: str | os.PathLike | None =
     if target is None:
         raise ExportError(f"give the {HEAD_FORMATS.get(format) or 'config'} file or model folder to write the heads into")
     return str(write_alignment_heads(heads, target, format))
-
-
-def _read_object(path: Path) -> dict:
-    try:
-        config = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise ExportError(f"cannot read {path} to add the heads to it ({e}); fix or remove the file") from e
-    if not isinstance(config, dict):
-        raise ExportError(f"{path} does not hold a JSON object; it is not a model config")
-    return config
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import WeightsError
+from ..errors import WeightsError, WhisperVizError
 
 if TYPE_CHECKING:
     import torch
@@ -61,7 +61,7 @@ def safetensors_files(folder: Path) -> tuple[Path, ...]:
         return (folder / SAFETENSORS,)
     index = folder / SAFETENSORS_INDEX
     if index.is_file():
-        shards = sorted(set(_read_json(index).get("weight_map", {}).values()))
+        shards = sorted(set(read_json_object(index).get("weight_map", {}).values()))
         missing = [s for s in shards if not (folder / s).is_file()]
         if not shards or missing:
             raise WeightsError(f"{index} lists weight files that are not in {folder}: {missing or 'none at all'}.")
@@ -143,8 +143,8 @@ def read_safetensors(files: tuple[Path, ...]) -> dict[str, torch.Tensor]:
 
 def convert_huggingface(folder: Path) -> tuple[dict, dict, tuple[tuple[int, int], ...], dict]:
     """(dims, openai-layout state_dict, official heads, generation config) of a transformers Whisper folder."""
-    dims = dims_from_config(_read_json(folder / CONFIG), str(folder / CONFIG))
-    generation = _read_json(folder / GENERATION_CONFIG) if (folder / GENERATION_CONFIG).is_file() else {}
+    dims = dims_from_config(read_json_object(folder / CONFIG), str(folder / CONFIG))
+    generation = read_json_object(folder / GENERATION_CONFIG) if (folder / GENERATION_CONFIG).is_file() else {}
     state_dict = {}
     for name, tensor in read_safetensors(safetensors_files(folder)).items():
         ours = openai_name(name)
@@ -203,17 +203,20 @@ def _added_tokens(folder: Path) -> tuple[dict[str, int], Path]:
     """{special token: id} from added_tokens.json, else tokenizer_config.json's added_tokens_decoder."""
     path = folder / "added_tokens.json"
     if path.is_file():
-        return {str(k): int(v) for k, v in _read_json(path).items()}, path
+        return {str(k): int(v) for k, v in read_json_object(path).items()}, path
     path = folder / "tokenizer_config.json"
-    decoder = _read_json(path).get("added_tokens_decoder", {}) if path.is_file() else {}
+    decoder = read_json_object(path).get("added_tokens_decoder", {}) if path.is_file() else {}
     return {str(entry["content"]): int(i) for i, entry in decoder.items()}, path
 
 
-def _read_json(path: Path) -> dict:
+def read_json_object(path: Path, error: type[WhisperVizError] = WeightsError,
+                     advice: str = "copy it again from the model's source") -> dict:
+    """The JSON object in the model config file `path`; raises `error`, its message ending in `advice`, when the
+    file cannot be read, is not JSON or holds something else."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as e:
-        raise WeightsError(f"Cannot read {path}: {e}") from e
+        raise error(f"cannot read {path} ({e}); {advice}") from e
     if not isinstance(data, dict):
-        raise WeightsError(f"{path} does not hold a JSON object.")
+        raise error(f"{path} does not hold a JSON object, so it is not a model config; {advice}")
     return data

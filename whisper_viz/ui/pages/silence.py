@@ -17,25 +17,11 @@ import streamlit as st
 from ...alignment.presets import PRESETS, REFERENCE
 from ...constants import SAMPLE_RATE
 from ...errors import WhisperVizError
-from ...experiments.silence import (
-    BROKEN_SECONDS,
-    SilenceExperiment,
-    SilenceOptions,
-    run_silence_experiment,
-    window_view,
-)
-from ...figures.experiments import shift_error_figure, stacked_heatmaps, waveform_figure
-from ..resources import (
-    APP_LIMITS,
-    AnalysisRequest,
-    keep_in_session,
-    kept_in_session,
-    run_analysis,
-    shared_analyses,
-    shared_model,
-)
+from ...experiments.silence import SilenceExperiment, SilenceOptions, window_view
+from ...figures.experiments import stacked_heatmaps, waveform_figure
+from ..resources import AnalysisRequest, kept_in_session, run_analysis
 from ..widgets.inputs import EXAMPLES, EXAMPLES_DIR, UPLOAD_TYPES
-from ..widgets.shifts import shift_frame
+from ..widgets.shifts import shared_experiment, shift_frame, sweep_chart
 
 MODELS = ("tiny.en", "base")
 DURATION_CHOICES = (0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 13.0, 20.0)  # seconds
@@ -167,27 +153,21 @@ def _run(key, original, audio: bytes, text: str, model_name: str, options: Silen
     total = 1 + len(options.durations)
     bar = st.progress(0.0, text=f"Aligning the original and {len(options.durations)} variants…")
     try:
-        model = shared_model(model_name, "auto")
-        experiment = shared_analyses().derived(original, key, lambda: run_silence_experiment(
-            model, audio, options, text=text, limits=APP_LIMITS,
-            progress=lambda done, _: bar.progress(done / total, text=f"Aligned {done} of {total}")))
+        shared_experiment(original, key, audio, text, model_name, options,
+                          progress=lambda done, _: bar.progress(done / total, text=f"Aligned {done} of {total}"))
     except WhisperVizError as error:
         bar.empty()
         st.error(str(error))
         return
     bar.empty()
-    keep_in_session(key, experiment)
     st.session_state[RESULT] = key
 
 
 def _show(experiment: SilenceExperiment) -> None:
-    sweep = experiment.sweep()
     labels = experiment.options.heads
     durations = [v.duration for v in experiment.variants]
-    mean = {h: [p.mean_abs_error for p in sweep if p.heads == h] for h in labels}
-    worst = {h: [p.max_abs_error for p in sweep if p.heads == h] for h in labels}
     st.subheader("Shift error against silence duration")
-    st.plotly_chart(shift_error_figure(durations, mean, worst, limit=BROKEN_SECONDS), key="silence_sweep")
+    sweep = sweep_chart(experiment, "silence_sweep")
     broken = [p for p in sweep if p.broken]
     if broken:
         st.warning("Alignment broke (a word more than 0.5 s from where it belongs) for: " + "; ".join(

@@ -25,31 +25,18 @@ from ...constants import (
 from ...engine.audio import log_mel_spectrogram
 from ...errors import WhisperVizError
 from ...evaluation.scoring import score_heads
-from ...experiments.silence import (
-    BROKEN_SECONDS,
-    SilenceOptions,
-    run_silence_experiment,
-)
+from ...experiments.silence import SilenceOptions
 from ...figures.attention import attention_heatmap
 from ...figures.experiments import (
     accumulated_cost,
     dtw_steps_figure,
     mask_figure,
     mel_figure,
-    shift_error_figure,
 )
 from ...heads import OFFICIAL_HEADS, HeadSet
-from ..resources import (
-    APP_LIMITS,
-    AnalysisRequest,
-    keep_in_session,
-    kept_in_session,
-    run_analysis,
-    shared_analyses,
-    shared_model,
-)
+from ..resources import AnalysisRequest, kept_in_session, run_analysis, shared_analyses
 from ..widgets.inputs import EXAMPLES_DIR
-from ..widgets.shifts import shift_frame
+from ..widgets.shifts import shared_experiment, shift_frame, sweep_chart
 
 CLIP = "pause7.flac"  # two sentences with a 7 s pause: every step has something to show
 MODEL = "tiny.en"
@@ -210,18 +197,12 @@ def _silence(result) -> None:
         with st.spinner("Aligning the original and two variants…"):
             try:
                 transcript = (EXAMPLES_DIR / CLIP).with_suffix(".txt").read_text().strip()
-                experiment = _memo(result, "silence", lambda: run_silence_experiment(
-                    shared_model(MODEL, "auto"), result.audio, SILENCE_OPTIONS, text=transcript, limits=APP_LIMITS))
-                keep_in_session(SILENCE_RESULT, experiment)
+                shared_experiment(result, SILENCE_RESULT, result.audio, transcript, MODEL, SILENCE_OPTIONS)
             except WhisperVizError as error:
                 st.error(str(error))
     experiment = kept_in_session(SILENCE_RESULT)
     if experiment is None:
         return
-    sweep = experiment.sweep()
-    labels = experiment.options.heads
+    sweep_chart(experiment, "teach_sweep")
     durations = [v.duration for v in experiment.variants]
-    st.plotly_chart(shift_error_figure(durations, {h: [p.mean_abs_error for p in sweep if p.heads == h] for h in labels},
-                                       {h: [p.max_abs_error for p in sweep if p.heads == h] for h in labels},
-                                       limit=BROKEN_SECONDS), key="teach_sweep")
     st.dataframe(shift_frame(experiment, max(durations), "official"), hide_index=True, key="teach_shifts")
