@@ -63,8 +63,9 @@ def confidence_check(clip, words, collected: dict) -> None:
             collected.setdefault("sure" if word.confidence >= UNSURE_BELOW else "unsure", []).append(good)
 
 
-def run_model(name: str, clips, threads: int, peers: bool, silence: bool, workdir: Path, log=print) -> dict:
-    model = load_model(name, device="cpu")
+def run_model(name: str, clips, threads: int, peers: bool, silence: bool, workdir: Path, log=print,
+              device: str = "cpu") -> dict:
+    model = load_model(name, device=device)
     aligners = systems()
     scored: dict[tuple[str, str, str], list] = {}  # (system, mode, kind) -> per-clip BoundaryErrors
     by_source: dict[tuple[str, str, str], list] = {}
@@ -109,7 +110,8 @@ def run_model(name: str, clips, threads: int, peers: bool, silence: bool, workdi
         timed = [c for c in clips if c.kind in ("read", "spontaneous")]
         cells = silence_errors(model, timed, {REFERENCE: aligners[REFERENCE], TUNED: aligners[TUNED]}, log)
         run["silence"] = [dict(system=s, place=p, mode=m, words=len(e.errors), off=e.off, median=e.percentile(50),
-                               p90=e.percentile(90)) for (s, p, m), e in cells.items()]
+                               p90=e.percentile(90), off_forgiven=e.off_forgiven,
+                               p90_forgiven=e.percentile(90, forgiven=True)) for (s, p, m), e in cells.items()]
     return run
 
 
@@ -125,6 +127,7 @@ def main() -> None:
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--split", default="test", choices=("dev", "test"), help="real split (synthetic: test/train)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="where our analyses run (cpu, cuda)")
     parser.add_argument("--no-peers", action="store_true", help="skip openai-whisper and faster-whisper")
     parser.add_argument("--no-silence", action="store_true", help="skip the inserted-silence check")
     parser.add_argument("--no-synthetic", action="store_true")
@@ -139,10 +142,10 @@ def main() -> None:
         for name in args.models.split(","):
             started = time.perf_counter()
             runs.append(run_model(name, clips, args.threads, not args.no_peers, not args.no_silence, Path(tmp),
-                                  log=lambda m: print(m, file=sys.stderr)))
+                                  log=lambda m: print(m, file=sys.stderr), device=args.device))
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     command = "python bench/accuracy/bench_accuracy.py" + "".join(f" {a}" for a in sys.argv[1:])
-    meta = dict(date=time.strftime("%Y-%m-%d"), machine=platform.machine(), threads=args.threads,
+    meta = dict(date=time.strftime("%Y-%m-%d"), machine=platform.machine(), device=args.device, threads=args.threads,
                 torch=torch.__version__, split=args.split, command=command)
     text = write_results(runs, meta, None if args.no_write else HERE)
     print(text)

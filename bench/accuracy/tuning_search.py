@@ -5,7 +5,8 @@
 Only the dev split of bench/accuracy/real is read (recognition and forced analyses); the test split is never
 seen. Steps: (1) each head alone, reference DTW: its lag = the median signed start error, its spread = the
 mean distance from that median; (2) heads with |lag| <= MAX_LAG_FRAMES, lowest spread first, keep the k best
-by the dev MAE of the tuned aligner (smoothed over k - 1, k, k + 1); (3) a small grid of pause settings;
+by the dev MAE of the tuned aligner (smoothed over k - 1, k, k + 1); (3) a small grid of pause settings,
+then of the longest a word may be (`--word-limit-only` runs this step alone on the shipped entry);
 (4) a logistic fit of "both edges within 100 ms" on the word's mean path score (the confidence curve).
 """
 
@@ -31,6 +32,7 @@ from whisper_viz.alignment.confidence import CONFIDENT_WITHIN_SECONDS  # noqa: E
 from whisper_viz.alignment.options import AlignmentOptions  # noqa: E402
 from whisper_viz.alignment.presets import align_words  # noqa: E402
 from whisper_viz.alignment.tuned import (  # noqa: E402
+    TUNED_HEADS,
     TUNED_SETTINGS,
     TunedHeads,
     TunedSettings,
@@ -48,6 +50,8 @@ MAX_HEADS = 16
 LAG_OFFSETS = (0, 1, 2, 3, 4)  # frames added to every median lag: step 3's first choice
 SETTINGS_GRID = dict(pause_score=(0.25, 0.5, 1.0), silence_gain=(8.0, 12.0, 16.0),
                      min_seconds_per_letter=(0.025, 0.035, 0.045))
+WORD_LIMIT_GRID = ((0.0, 0.0), (0.5, 0.08), (0.6, 0.12), (0.8, 0.1), (1.0, 0.15))  # (seconds, per letter)
+WORD_LIMIT_TIE = 0.0001  # s of dev MAE within which word limits tie
 RAW = AlignmentOptions(postprocess=False)
 
 Pairs = Sequence[tuple[BenchmarkClip, AnalysisResult]]
@@ -97,7 +101,22 @@ def choose_settings(pairs: Pairs, heads, lags: dict, log=print) -> TunedSettings
         log(f"{dict(zip(SETTINGS_GRID, values))}: dev MAE {mae * 1000:.1f} ms")
         if best is None or mae < best[0]:
             best = (mae, settings)
-    return best[1]
+    return choose_word_limit(pairs, heads, lags, best[1], log)
+
+
+def choose_word_limit(pairs: Pairs, heads, lags: dict, settings: TunedSettings, log=print) -> TunedSettings:
+    """`settings` with the WORD_LIMIT_GRID point of lowest dev MAE; among points within WORD_LIMIT_TIE of it,
+    the loosest limit (dev speech rarely has a word stretched over untranscribed sound, so several points tie;
+    a limit then costs nothing on dev and rules out a 4-letter word lasting seconds elsewhere)."""
+    maes = {}
+    for seconds, per_letter in WORD_LIMIT_GRID:
+        changed = replace(settings, max_word_seconds=seconds, max_seconds_per_letter=per_letter)
+        maes[changed] = dev_mae(pairs, heads, lags, changed)
+        log(f"longest word {seconds} s + {per_letter} s per letter: dev MAE {maes[changed] * 1000:.1f} ms")
+    best = min(maes.values())
+    tied = [s for s, mae in maes.items() if mae <= best + WORD_LIMIT_TIE]
+    limited = [s for s in tied if s.max_word_seconds > 0]
+    return max(limited, key=lambda s: (s.max_word_seconds + 10 * s.max_seconds_per_letter)) if limited else tied[0]
 
 
 def fit_confidence(pairs: Pairs, heads, lags: dict, settings: TunedSettings) -> tuple[float, float]:
@@ -149,9 +168,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--device", default="cpu", help="where the analyses run (cpu, cuda)")
+    parser.add_argument("--word-limit-only", action="store_true",
+                        help="only step 3's word-length limit, on the shipped heads, lags and settings")
     args = parser.parse_args(argv)
-    model = load_model(args.model, device="cpu")
+    model = load_model(args.model, device=args.device)
     pairs = dev_pairs(model, load_real("dev"))
+    if args.word_limit_only:
+        shipped = TUNED_HEADS[args.model]
+        settings = choose_word_limit(pairs, shipped.heads, shipped.lag_of(), shipped.settings)
+        print(f"    {args.model!r}: max_word_seconds={settings.max_word_seconds}, "
+              f"max_seconds_per_letter={settings.max_seconds_per_letter}")
+        return
     heads, settings, (center, slope) = search(pairs)
     print(f"    {args.model!r}: {heads!r},")
     print(f"    settings: {settings!r}\n    confidence: center {center}, slope {slope}")

@@ -62,6 +62,27 @@ def test_closer_to_human_times_than_the_reference_on_real_read_speech(tiny_model
     assert tuned.mae < 0.75 * reference.mae, (tuned.mae, reference.mae)
 
 
+def chord(seconds: float, peak: float) -> np.ndarray:
+    """A held four-note chord with vibrato: loud, voiced, harmonic sound that is no word (a music lead-in)."""
+    t = np.arange(int(seconds * 16000)) / 16000
+    notes = sum(np.sin(2 * np.pi * f * t * (1 + 0.01 * np.sin(2 * np.pi * 5 * t))) for f in (220, 277, 330, 440))
+    return (notes * peak / 4).astype(np.float32)
+
+
+@pytest.mark.parametrize("mode", ["forced", "recognition"])
+def test_the_first_word_is_not_stretched_over_a_lead_in_nobody_transcribed(tiny_model, hand_labelled, mode):
+    """3 s of music before a sentence: the first word starts where it is said, not at the music's start (the
+    per-frame normalized attention of the first word is high all over a lead-in; the word-length limit and
+    the word's raw attention put it back)."""
+    path, text, human = hand_labelled[3]  # "he ..."
+    audio = load_audio(path)
+    result = analyze(tiny_model, np.concatenate([chord(3.0, float(np.abs(audio).max())), audio]),
+                     text=text if mode == "forced" else None)
+    true_start = human[0].start + 3.0
+    assert abs(align_tuned(result)[0].start - true_start) < 0.15
+    assert align_tuned(result, max_word_seconds=0.0)[0].start < true_start - 2.0  # without the limit it is
+
+
 @pytest.mark.parametrize("mode", ["forced", "recognition"])
 def test_silence_inserted_inside_continuous_speech_moves_only_what_follows(tiny_model, hand_labelled, mode):
     """2, 7 and 13 s of digital zeros between two words that had no pause: every word keeps its place."""

@@ -76,3 +76,14 @@ def test_minimum_durations_shrink_where_fast_speech_would_not_fit():
     assert path.feasible
     spans = [path.frames_of(i) for i in range(3)]
     assert all(len(s) >= 4 for s in spans) and spans[0][-1] < spans[1][0] <= spans[1][-1] < spans[2][0]
+
+
+def test_a_word_stays_between_its_earliest_and_latest_frames():
+    matrix = planted([(0, 30), (30, 40)], 60)  # word 0's rows claim frames 0-30
+    pause = np.full(60, 0.5)
+    free = word_path(matrix, [[0], [1]], None, pause)
+    assert free.frames_of(0)[0] == 0 and free.frames_of(0)[-1] == 29
+    held = word_path(matrix, [[0], [1]], None, pause, earliest=[20, 0], latest=[27, None])
+    frames = held.frames_of(0)
+    assert frames[0] >= 20 and frames[-1] <= 27 and len(frames)
+    assert held.feasible and held.frames_of(1).tolist() == list(range(30, 40))

@@ -9,7 +9,10 @@ re-derives them; tests/alignment/test_tuned.py checks a small re-derivation matc
    inserted one, a natural pause) goes to pauses, and untranscribed sound (fillers, breaths, a cough) goes
    to a pause when no word's attention claims it. A word covers at least `min_seconds_per_letter` per
    letter, and one squeezed into that minimum right before a long silence whose following speech no word
-   took is moved past the silence (the attention of a word after a long silence can leak into it).
+   took is moved past the silence (the attention of a word after a long silence can leak into it). A word
+   covers at most `max_word_seconds` plus `max_seconds_per_letter` per letter: one stretched over sound
+   nobody transcribed (a lead-in, music, a long filler) is held to that many frames where its raw attention
+   peaks, and the path is found again.
 3. Word edges: where a word meets a pause, its edge moves at 10 ms to where its voiced run ends (or starts),
    at most `max_edge_shift_frames` away; two words with no pause between them share the path's boundary.
 4. Confidence: the word is aligned again with each half of the heads; the more the three alignments disagree
@@ -54,6 +57,8 @@ class TunedSettings:
     confidence_center: float = CONFIDENCE_CENTER  # seconds of head-half disagreement at confidence one half
     confidence_slope: float = CONFIDENCE_SLOPE  # per second of disagreement
     min_seconds_per_letter: float = 0.025  # a word covers at least this per letter or digit (never squeezed)
+    max_word_seconds: float = 0.0  # a word covers at most this plus `max_seconds_per_letter` per letter (0: no limit)
+    max_seconds_per_letter: float = 0.0
     lag_offset: int = 0  # encoder frames added to every head's lag (the search's correction of the median lags)
 
 
@@ -76,11 +81,13 @@ TUNED_HEADS: dict[str, TunedHeads] = {
                           heads=((3, 0), (3, 4), (2, 0), (1, 0), (2, 5), (3, 1), (3, 2), (3, 5)),
                           lags=(9, 4, 4, 12, 2, 10, -2, -8),
                           settings=TunedSettings(pause_score=0.5, silence_gain=16.0, min_seconds_per_letter=0.035,
+                                                 max_word_seconds=0.5, max_seconds_per_letter=0.08,
                                                  lag_offset=2, confidence_center=0.108, confidence_slope=6.37)),
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
                        heads=((5, 3), (5, 7), (4, 0), (5, 0), (4, 1), (5, 4), (5, 6), (3, 3), (4, 7), (5, 5)),
                        lags=(4, 1, 6, 10, 4, -1, 0, 6, 0, 2),
                        settings=TunedSettings(pause_score=1.0, silence_gain=16.0, min_seconds_per_letter=0.045,
+                                              max_word_seconds=1.0, max_seconds_per_letter=0.15,
                                               lag_offset=2, confidence_center=0.089, confidence_slope=11.38)),
 }
 TUNED_SETTINGS = TunedSettings()  # for models the search has not seen
@@ -180,23 +187,50 @@ def _squeezed_before_pauses(path: WordPath, min_frames: list, voiced: np.ndarray
     return moved
 
 
+def _stretched_words(path: WordPath, weights: np.ndarray, rows: list, max_frames: list) -> dict[int, tuple[int, int]]:
+    """{word: (first, last) frame it may cover} for words stretched past their longest duration (over sound
+    nobody transcribed: a lead-in, music, a filler). Such a word gets the run of `max_frames` frames between
+    the previous word's end and the next word's end where its rows' raw attention `weights` (tokens, frames)
+    is strongest: normalized per frame, the first word's rows stand out over any lead-in; the raw weights of
+    a token peak where it is spoken."""
+    limited, owner = {}, path.owner
+    for word, longest in enumerate(max_frames):
+        frames = path.frames_of(word)
+        if not longest or len(frames) <= longest:
+            continue
+        before = np.flatnonzero((owner >= 0) & (owner < word))
+        after = np.flatnonzero(owner == word + 1)
+        low = int(before[-1]) + 1 if len(before) else 0
+        high = int(after[-1]) + 1 if len(after) else len(owner)
+        evidence = weights[rows[word]][:, low:high].max(axis=0)  # (high - low,)
+        first = low + int(np.argmax(np.convolve(evidence, np.ones(longest), mode="valid")))
+        limited[word] = (first, first + longest - 1)
+    return limited
+
+
 def _place(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, lag_of: dict, rows: list,
-           min_frames: list, pause_scores: np.ndarray, voiced: np.ndarray, silent: np.ndarray, fine: Loudness,
-           settings: TunedSettings) -> tuple[np.ndarray, WordPath, list[tuple[int, int]]]:
+           min_frames: list, max_frames: list, pause_scores: np.ndarray, voiced: np.ndarray, silent: np.ndarray,
+           fine: Loudness, settings: TunedSettings) -> tuple[np.ndarray, WordPath, list[tuple[int, int]]]:
     """Steps 1-3 with `heads`: (matrix (tokens, frames), word path, each word's (start, end) in 10 ms frames).
 
-    voiced, silent: bool (frames,) of the window, for moving squeezed words past long pauses."""
+    voiced, silent: bool (frames,) of the window, for moving squeezed words past long pauses.
+    max_frames: per word, the most frames it may keep (0: no limit)."""
     matrix = lagged_matrix(capture, heads, options, lag_of)  # (tokens, frames)
+    weights = capture.attention[heads.mask].mean(axis=0) if any(max_frames) else None  # (tokens, frames)
     end_row = len(matrix) - 1 if settings.use_end_of_text else None
-    earliest = [0] * len(rows)
+    earliest, latest = [0] * len(rows), [None] * len(rows)
     path = word_path(matrix, rows, end_row, pause_scores, min_frames)
     for _ in range(MAX_REPAIRS):
         moved = _squeezed_before_pauses(path, min_frames, voiced, silent)
-        if not moved:
+        stretched = _stretched_words(path, weights, rows, max_frames)
+        if not moved and not stretched:
             break
         for word, frame in moved.items():
             earliest[word] = max(earliest[word], frame)
-        repaired = word_path(matrix, rows, end_row, pause_scores, min_frames, earliest)
+        for word, (first, last) in stretched.items():
+            earliest[word] = max(earliest[word], first)
+            latest[word] = last if latest[word] is None else min(latest[word], last)
+        repaired = word_path(matrix, rows, end_row, pause_scores, min_frames, earliest, latest)
         if not repaired.feasible or any(not len(repaired.frames_of(i)) for i in range(len(rows))):
             break  # the words do not fit after the pause: keep the path as it was
         path = repaired
@@ -225,6 +259,9 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
     rows = [spoken_rows(capture, w.token_indices) for w in aligned.words]
     letters = [sum(ch.isalnum() for ch in w.word) for w in aligned.words]
     min_frames = [int(np.ceil(n * settings.min_seconds_per_letter / SECONDS_PER_ENCODER_FRAME)) for n in letters]
+    max_frames = [max(int((settings.max_word_seconds + n * settings.max_seconds_per_letter)
+                          / SECONDS_PER_ENCODER_FRAME), low + 1) if settings.max_word_seconds > 0 else 0
+                  for n, low in zip(letters, min_frames)]
     pause_scores = settings.pause_score + settings.silence_gain * silence
     if noise is not None:  # sound that is not speech (a cough, a bang) is a pause's too
         noisy = np.zeros(n_frames)
@@ -232,8 +269,8 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
         noisy[: len(part)] = part
         pause_scores = pause_scores + settings.noise_gain * noisy * (1 - silence)
     voiced, silent = silence == 0, silence >= 0.5
-    place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, pause_scores, voiced, silent,
-                                  fine, settings)
+    place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, max_frames, pause_scores,
+                                  voiced, silent, fine, settings)
     matrix, path, edges = place(heads)
     pairs = heads.pairs()
     halves = [place(HeadSet.from_pairs(pairs[i::2], heads.shape))[2] for i in (0, 1)] if len(pairs) >= 2 else []

@@ -45,11 +45,12 @@ class WordPath:
 
 @numba.njit(cache=True)
 def _viterbi(matrix: np.ndarray, rows: np.ndarray, kinds: np.ndarray, pause_scores: np.ndarray,
-             earliest: np.ndarray) -> np.ndarray:
+             earliest: np.ndarray, latest: np.ndarray) -> np.ndarray:
     """State index per frame of the best left-to-right path (see the module docstring).
 
     A state scores matrix[rows[s], f] (or pause_scores[f] where rows[s] < 0), and UNREACHABLE before
-    earliest[s]. Steps back are kept as 0 (stay), 1 (from the previous state) or 2 (over an empty pause).
+    earliest[s] or after latest[s]. Steps back are kept as 0 (stay), 1 (from the previous state) or 2 (over an
+    empty pause).
     """
     n_states, n_frames = len(rows), matrix.shape[1]
     score = np.full(n_states, UNREACHABLE)
@@ -58,7 +59,7 @@ def _viterbi(matrix: np.ndarray, rows: np.ndarray, kinds: np.ndarray, pause_scor
     for s in range(min(2, n_states)):
         if s == 0 or kinds[0] == PAUSE_STATE:
             emit = pause_scores[0] if rows[s] < 0 else matrix[rows[s], 0]
-            score[s] = emit if earliest[s] <= 0 else UNREACHABLE
+            score[s] = emit if earliest[s] <= 0 <= latest[s] else UNREACHABLE
     for f in range(1, n_frames):
         previous[:] = score
         for s in range(n_states):
@@ -70,7 +71,7 @@ def _viterbi(matrix: np.ndarray, rows: np.ndarray, kinds: np.ndarray, pause_scor
                 if previous[s - 2] > best:
                     best, move = previous[s - 2], 2
             emit = pause_scores[f] if rows[s] < 0 else matrix[rows[s], f]
-            score[s] = best + (emit if f >= earliest[s] else UNREACHABLE)
+            score[s] = best + (emit if earliest[s] <= f <= latest[s] else UNREACHABLE)
             step[f, s] = move
     last = n_states - 1
     for candidate in (n_states - 2, n_states - 3):  # the last pause or the last word's last row may end it
@@ -103,7 +104,8 @@ def _fitted_minimums(word_rows: Sequence[Sequence[int]], min_frames: Sequence[in
 
 
 def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: int | None,
-              pause_scores: np.ndarray, min_frames: Sequence[int] = (), earliest: Sequence[int] = ()) -> WordPath:
+              pause_scores: np.ndarray, min_frames: Sequence[int] = (), earliest: Sequence[int] = (),
+              latest: Sequence[int | None] = ()) -> WordPath:
     """Best path through `matrix` float (tokens, frames) for words made of `word_rows` (token rows, in order).
 
     end_row: the end-of-text row, scored after the last pause (None: no end-of-text state).
@@ -111,6 +113,7 @@ def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: i
     min_frames: per word, the fewest frames it may cover (default one per row): a word is never squeezed
     into less, so it cannot hide in the last frames before a silence when its sound comes after it.
     earliest: per word, the first frame it may cover (default 0).
+    latest: per word, the last frame it may cover (default and None: the window's last).
     """
     n_tokens, n_frames = matrix.shape
     if len(pause_scores) != n_frames:
@@ -133,12 +136,17 @@ def word_path(matrix: np.ndarray, word_rows: Sequence[Sequence[int]], end_row: i
         owners.append(END)
     rows, owners = np.array(rows, np.int64), np.array(owners, np.int64)
     first = np.zeros(len(rows), np.int64)
+    last = np.full(len(rows), n_frames - 1, np.int64)
     for word, frame in enumerate(earliest):
         first[owners == word] = int(frame)
+    for word, frame in enumerate(latest):
+        if frame is not None:
+            last[owners == word] = int(frame)
     matrix = np.ascontiguousarray(matrix, np.float64)
     pause_scores = np.ascontiguousarray(pause_scores, np.float64)
-    states = _viterbi(matrix, rows, np.array(kinds, np.int64), pause_scores, first)
+    states = _viterbi(matrix, rows, np.array(kinds, np.int64), pause_scores, first, last)
     on_row = rows[states]
     score = np.where(on_row >= 0, matrix[np.maximum(on_row, 0), np.arange(n_frames)], pause_scores)
-    score = np.where(np.arange(n_frames) >= first[states], score, UNREACHABLE)
+    frame = np.arange(n_frames)
+    score = np.where((frame >= first[states]) & (frame <= last[states]), score, UNREACHABLE)
     return WordPath(owners[states], on_row, score)
