@@ -82,3 +82,15 @@ def test_cuda_without_gpu_is_a_clear_error():
         wv.load_model("tiny.en", device="cuda")
     with pytest.raises(wv.DeviceError, match="Unknown device"):
         wv.load_model("tiny.en", device="tpu")
+
+
+def test_building_the_model_on_the_meta_device_does_not_import_torch_dynamo():
+    """Random initialisation on the meta device (nn.Embedding's normal_) imports torch._dynamo, ~3 s of every
+    cold start; the model is built with no initialisation since every weight comes from the checkpoint."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = ("import sys, torch\nfrom whisper_viz.engine.loading import load_model\n"
+            "load_model('tiny.en', device='cpu')\nprint('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]

@@ -33,10 +33,11 @@ class ModelDimensions:
 
 
 def sinusoids(length: int, channels: int, max_timescale: float = 10000.0) -> Tensor:
-    """Fixed sinusoidal positions of the encoder: (length, channels)."""
+    """Fixed sinusoidal positions of the encoder: (length, channels), on the CPU even under a meta-device
+    context (meta kernels of these ops import ~4 s of torch's Python decompositions on first use)."""
     log_timescale_increment = np.log(max_timescale) / (channels // 2 - 1)
-    inv_timescales = torch.exp(-log_timescale_increment * torch.arange(channels // 2))
-    scaled_time = torch.arange(length)[:, None] * inv_timescales[None, :]
+    inv_timescales = torch.exp(-log_timescale_increment * torch.arange(channels // 2, device="cpu"))
+    scaled_time = torch.arange(length, device="cpu")[:, None] * inv_timescales[None, :]
     return torch.cat([torch.sin(scaled_time), torch.cos(scaled_time)], dim=1)
 
 
@@ -230,7 +231,9 @@ class DecoderState:
 class TextDecoder(nn.Module):
     def __init__(self, dims: ModelDimensions):
         super().__init__()
-        self.token_embedding = nn.Embedding(dims.n_vocab, dims.n_text_state)
+        # weights come from a checkpoint: no random init (on the meta device it would import torch._dynamo, ~3 s)
+        self.token_embedding = nn.Embedding(dims.n_vocab, dims.n_text_state,
+                                            _weight=torch.empty(dims.n_vocab, dims.n_text_state))
         self.positional_embedding = nn.Parameter(torch.empty(dims.n_text_ctx, dims.n_text_state))
         self.blocks = nn.ModuleList(
             ResidualAttentionBlock(dims.n_text_state, dims.n_text_head, cross_attention=True)
