@@ -65,8 +65,8 @@ def silence_table(runs: list[dict]) -> list[str]:
         for cell in sorted(run.get("silence", ()), key=lambda c: (c["place"], c["mode"], c["system"] != REFERENCE)):
             place = "inside continuous speech" if cell["place"] == "inside" else "at an existing pause"
             lines.append(f"| {run['model']} | {place} | {cell['mode']} | {cell['system']} | {cell['off']} | "
-                         f"{_ms(cell['median'])} | {_ms(cell['p90'])} | {cell.get('off_forgiven', '')} | "
-                         f"{_ms(cell['p90_forgiven']) if 'p90_forgiven' in cell else ''} | {cell['words']} |")
+                         f"{_ms(cell['median'])} | {_ms(cell['p90'])} | {cell['off_forgiven']} | "
+                         f"{_ms(cell['p90_forgiven'])} | {cell['words']} |")
     return lines + [""]
 
 
@@ -93,8 +93,8 @@ def goals(runs: list[dict]) -> list[str]:
                 ok = cell["off"] == 0 and cell["p90"] <= GOAL_SILENCE_P90
                 out.append(f"- {model}, silence inside continuous speech, {cell['mode']}: {cell['off']} words off > "
                            f"0.5 s, p90 {_ms(cell['p90'])} ms ({'met' if ok else 'NOT met'}: goal 0 and ≤ 40 ms); "
-                           f"forgiving words moved to their true place: {cell.get('off_forgiven')} off, p90 "
-                           f"{_ms(cell['p90_forgiven']) if 'p90_forgiven' in cell else '?'} ms")
+                           f"forgiving words moved to their true place: {cell['off_forgiven']} off, p90 "
+                           f"{_ms(cell['p90_forgiven'])} ms")
     return out
 
 

@@ -71,6 +71,13 @@ def insertion_points(clip) -> dict[str, float]:
     return points
 
 
+def _moved_error(expected, after, at: float, seconds: float) -> float:
+    """How far `after` (a word of the variant) is from `expected` (a word of the original, or the reference),
+    moved by the inserted `seconds` when its middle follows the point `at`: the larger of start and end."""
+    shift = seconds if (expected.start + expected.end) / 2 > at else 0.0
+    return max(abs(after.start - shift - expected.start), abs(after.end - shift - expected.end))
+
+
 def _shift_errors(original: Sequence, variant: Sequence, at: float, seconds: float, forced: bool,
                   reference: Sequence) -> list[tuple[float, float]]:
     """(error, forgiven error) of every word of `variant` paired with one of `original` (module docstring)."""
@@ -78,15 +85,10 @@ def _shift_errors(original: Sequence, variant: Sequence, at: float, seconds: flo
     truth = dict(match_words(original, reference))
     errors = []
     for i, j in (pairs if forced else ((j, i) for i, j in pairs)):
-        before, after = original[i], variant[j]
-        shift = seconds if (before.start + before.end) / 2 > at else 0.0
-        error = max(abs(after.start - shift - before.start), abs(after.end - shift - before.end))
-        forgiven = error
+        error = _moved_error(original[i], variant[j], at, seconds)
         true = reference[truth[i]] if i in truth else None
-        if true is not None and math.isfinite(true.start) and math.isfinite(true.end):
-            shift = seconds if (true.start + true.end) / 2 > at else 0.0
-            forgiven = min(error, max(abs(after.start - shift - true.start), abs(after.end - shift - true.end)))
-        errors.append((error, forgiven))
+        timed = true is not None and math.isfinite(true.start) and math.isfinite(true.end)
+        errors.append((error, min(error, _moved_error(true, variant[j], at, seconds)) if timed else error))
     return errors
 
 

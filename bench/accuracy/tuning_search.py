@@ -116,7 +116,8 @@ def choose_word_limit(pairs: Pairs, heads, lags: dict, settings: TunedSettings, 
     best = min(maes.values())
     tied = [s for s, mae in maes.items() if mae <= best + WORD_LIMIT_TIE]
     limited = [s for s in tied if s.max_word_seconds > 0]
-    return max(limited, key=lambda s: (s.max_word_seconds + 10 * s.max_seconds_per_letter)) if limited else tied[0]
+    loosest = lambda s: s.max_word_seconds + 10 * s.max_seconds_per_letter  # the longest a 10-letter word may be
+    return max(limited, key=loosest) if limited else tied[0]
 
 
 def fit_confidence(pairs: Pairs, heads, lags: dict, settings: TunedSettings) -> tuple[float, float]:
