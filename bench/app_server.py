@@ -19,15 +19,18 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toggle_probes import HEATMAP_TITLE  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT_S = 120
 VIEWPORT = {"width": 1500, "height": 1400}
 
-# The default page's heatmap is drawn (plotly finished its layout and the title names the head set).
-HEATMAP_DRAWN = """() => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  return !!(g && g._fullLayout && g.layout.title && g.layout.title.text); }"""
+# The default page's heatmap is drawn and its title names the head set (the SVG picture, or the plotly figure
+# once plotly laid it out when the page asks for the interactive chart).
+HEATMAP_DRAWN = "() => { " + HEATMAP_TITLE + " return heatmapTitle() !== ''; }"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ the default page cached), then:
   first   one session opens the default page (its analysis is not cached yet)
   alone   one session at a time opens it again (median of --alone runs): "one session's" time
   N at once, --rounds times: N browser contexts (each its own Streamlit session) open it together.
-Time to heatmap = from the start of the navigation to the focused heatmap drawn by plotly with its title.
+Time to heatmap = from the start of the navigation to the focused heatmap drawn with its title (the SVG picture
+the page shows first; the plotly figure with `--query interactive=1`).
 A session fails when its heatmap is not drawn within --timeout seconds or its page shows an error or
 exception. Reports p50/p95 per round, the ratio p95 / alone, and the server's peak RSS (VmHWM). Writes the
 figures as JSON to --json. Headless Debian Chromium, one browser process for all sessions, sharing the
@@ -109,32 +110,32 @@ class _Mixed:
     async def open(self, query: str = "") -> dict:
         return await self.browser.open(query)
 
-    async def open_many(self, n: int) -> list[dict]:
+    async def open_many(self, n: int, query: str = "") -> list[dict]:
         """The browser's result first, then the protocol sessions'."""
-        return await asyncio.gather(self.browser.open(), *(self.protocol.open() for _ in range(n - 1)))
+        return await asyncio.gather(self.browser.open(query), *(self.protocol.open(query) for _ in range(n - 1)))
 
 
 async def _measure(client, args) -> dict:
     warm = await client.open(WARM_QUERY)
     print(f"warm-up ({WARM_QUERY}): {warm['seconds']} s {warm['errors']}", flush=True)
     report = {"client": args.client, "warm_up_s": warm["seconds"], "rounds": []}
-    first = await client.open()
+    first = await client.open(args.query)
     report["first_s"] = first["seconds"]
     print(f"first session on the default page: {first['seconds']} s {first['errors']}", flush=True)
-    alone_runs = [(await client.open())["seconds"] for _ in range(args.alone)]
+    alone_runs = [(await client.open(args.query))["seconds"] for _ in range(args.alone)]
     alone = statistics.median([s for s in alone_runs if s is not None])
     report["alone_s"], report["alone_runs_s"] = alone, alone_runs
     print(f"one session alone: median {alone:.2f} s of {[round(s or -1, 2) for s in alone_runs]}", flush=True)
     for n in args.sessions:
         for round_index in range(args.rounds):
             if isinstance(client, _Mixed):
-                results = await client.open_many(n)
+                results = await client.open_many(n, args.query)
                 browser = results[0]["seconds"]
                 print(f"{n} at once #{round_index + 1}: the browser {browser:.2f} s (alone {alone:.2f} s, "
                       f"x{browser / alone:.2f})" if browser else f"the browser failed {results[0]['errors']}")
                 row = {**_summary(f"{n} at once #{round_index + 1}", results, alone), "browser_s": browser}
             else:
-                results = await asyncio.gather(*(client.open() for _ in range(n)))
+                results = await asyncio.gather(*(client.open(args.query) for _ in range(n)))
                 row = _summary(f"{n} at once #{round_index + 1}", results, alone)
             report["rounds"].append({**row, "times_s": [r["seconds"] for r in results]})
     return report
@@ -170,6 +171,7 @@ def main() -> None:
     parser.add_argument("--allow-models", default=None, help="passed to the app (local model folders)")
     parser.add_argument("--repo", type=Path, default=REPO,
                         help="the app to serve, e.g. `git archive cc00651 | tar -x -C /tmp/old` for a before/after")
+    parser.add_argument("--query", default="", help="query of the measured page, e.g. interactive=1 (default: none)")
     parser.add_argument("--json", type=Path, default=Path("/tmp/whisper-viz-bench-load.json"))
     args = parser.parse_args()
     report = asyncio.run(_bench(args))

@@ -4,7 +4,8 @@ A browser session of the default page costs ~7-8 CPU-seconds of Chromium on this
 renderer parses ~8 MB of Streamlit and plotly JavaScript and draws the page) against ~0.1 s of server
 work once the analysis is shared; so many browsers on the server's own cores measure mostly the browsers.
 This client opens a real session (the server runs the page's script exactly as for a browser) and
-records when the heatmap's plotly element arrives, so the server's side can be measured alone.
+records when the heatmap element (its SVG picture, or its plotly figure with `interactive=1`) arrives, so
+the server's side can be measured alone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 HEATMAP_KEY = "heatmap_a"
+
+
+def _is_heatmap(element) -> bool:
+    """The focused heatmap: its SVG picture (a markdown element) or its plotly figure (keyed HEATMAP_KEY_chart)."""
+    kind = element.WhichOneof("type")
+    if kind == "markdown":
+        return 'class="wv-picture"' in element.markdown.body
+    return kind == "plotly_chart" and element.plotly_chart.id.endswith(f"{HEATMAP_KEY}_chart")
 
 
 def _elements(msg: ForwardMsg):
@@ -46,7 +55,7 @@ async def open_session(url: str, query: str = "", timeout_s: float = 300.0) -> d
                             errors.append(f"{element.exception.type}: {element.exception.message}")
                         elif kind == "alert" and element.alert.format == element.alert.ERROR:
                             errors.append(element.alert.body)
-                        elif kind == "plotly_chart" and element.plotly_chart.id.endswith(HEATMAP_KEY):
+                        elif _is_heatmap(element):
                             return {"seconds": time.perf_counter() - started, "errors": errors}
                     if msg.WhichOneof("type") == "script_finished":
                         return {"seconds": None, "errors": errors or ["the page finished without a heatmap"]}

@@ -1,12 +1,15 @@
 """The app in a real browser: upload a 30 s clip, see the heatmap, toggle heads, play a word, download exports.
 
+The focused heatmap is an SVG picture by default and the plotly figure with "Interactive chart" on
+(`interactive=1` in a link); hovering cells needs the latter.
+
 A toggle must update the heatmap and the word table (its canvas, what is seen, and its accessibility
 text, which the grid updates later). How fast is measured by bench/bench_toggle.py, not here.
 """
 
 import pytest
 import soundfile as sf
-from toggle_probes import ARM_CLICK_CLOCK, SNAPSHOT, WAIT_FOR_UPDATE  # bench/, on sys.path through conftest.py
+from toggle_probes import ARM_CLICK_CLOCK, HEATMAP_TITLE, SNAPSHOT, WAIT_FOR_UPDATE  # bench/, on sys.path (conftest.py)
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +18,11 @@ UPDATE_TIMEOUT_MS = 30_000
 CLIP_SECONDS = 30
 TOGGLES = 4  # a head on, then off again, twice
 HEATMAP = ".st-key-heatmap_a .js-plotly-plot"
+PICTURE = ".st-key-heatmap_a svg.wv-picture"
 WORD_TABLE = ".st-key-word_table table"
 
-READY = """() => { const heat = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  const mosaic = document.querySelector('.st-key-mosaic .js-plotly-plot');
-  return !!(heat && heat._fullLayout && heat.layout.title && heat.layout.title.text && mosaic && mosaic._fullLayout); }"""
+READY = """() => { """ + HEATMAP_TITLE + """ const mosaic = document.querySelector('.st-key-mosaic .js-plotly-plot');
+  return !!(heatmapTitle() && mosaic && mosaic._fullLayout); }"""
 MOSAIC_POINT = """(index) => { const gd = document.querySelector('.st-key-mosaic .js-plotly-plot');
   const layout = gd._fullLayout, trace = gd.data.find((t) => t.name === 'heads'), box = gd.getBoundingClientRect();
   return [box.left + layout._size.l + layout.xaxis.l2p(trace.x[index]),
@@ -46,8 +49,9 @@ def clip30(data_dir, tmp_path_factory):
 
 
 def _wait_for_heatmap(page, timeout=FIRST_LOAD_TIMEOUT_MS):
-    """Wait until the heatmap, the word table and the mosaic are drawn (plotly done, handlers attached)."""
-    page.wait_for_selector(HEATMAP, timeout=timeout)
+    """Wait until the heatmap (picture or figure), the word table and the mosaic are drawn (plotly done,
+    handlers attached)."""
+    page.wait_for_selector(f"{HEATMAP}, {PICTURE}", timeout=timeout)
     page.wait_for_selector(WORD_TABLE, state="attached", timeout=timeout)
     page.wait_for_function(READY, timeout=timeout)
 
@@ -65,9 +69,10 @@ def _checked(page, key: str) -> bool:
 
 
 def test_upload_toggle_play_and_export(page, app_url, clip30, screenshot_dir):
-    page.goto(f"{app_url}/?source=upload")
+    page.goto(f"{app_url}/?source=upload&interactive=1")
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(clip30))
     _wait_for_heatmap(page)
+    page.wait_for_selector(HEATMAP, timeout=UPDATE_TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "explore_30s.png"), full_page=True)
     assert "clip30.flac" in page.inner_text("body")
 
@@ -126,8 +131,8 @@ def test_clicking_a_thumbnail_toggles_its_head(page, app_url, screenshot_dir):
     page.mouse.move(x, y)
     page.wait_for_timeout(500)  # plotly picks the point under the pointer on hover
     page.mouse.click(x, y)
-    page.wait_for_function("(title) => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');"
-                           " return g && g.layout.title.text !== title; }", arg=before[1], timeout=UPDATE_TIMEOUT_MS)
+    page.wait_for_function("(title) => { " + HEATMAP_TITLE + " return heatmapTitle() && heatmapTitle() !== title; }",
+                           arg=before[1], timeout=UPDATE_TIMEOUT_MS)
     # the grid is drawn after the heatmap and the mosaic: wait for it to follow
     page.wait_for_function("() => document.querySelector('.st-key-head_0_1 input').checked", timeout=UPDATE_TIMEOUT_MS)
     # the shared link follows (Playwright's page.url lags; Streamlit may write the URL after drawing the grid)
@@ -154,3 +159,26 @@ def test_a_shared_link_restores_the_view_and_sessions_stay_apart(chromium, page,
     page.reload()
     _wait_for_heatmap(page)
     assert "McDonald" not in page.inner_text("body")  # the other session's audio never shows here
+
+
+def test_the_default_page_shows_a_picture_that_switches_to_the_interactive_chart(page, app_url, screenshot_dir):
+    page.goto(app_url)  # the default example, pause7.flac: "is there a McDonald's around here? ... I'm here often."
+    _wait_for_heatmap(page)
+    picture = page.locator(PICTURE)
+    assert page.locator(HEATMAP).count() == 0  # no plotly figure in the heatmap's place
+    assert picture.locator(".wv-title").text_content().startswith("Head set A · ")
+    assert picture.locator("image").first.get_attribute("href").startswith("data:image/png;base64,")
+    assert len(picture.locator("polyline.wv-path").get_attribute("points").split()) > 4  # the DTW path
+    tips = picture.locator("rect.wv-word title").all_text_contents()  # a word's text and times on hover
+    assert any(t.startswith("McDonald") and " s" in t for t in tips), tips
+    box = picture.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150, box
+    page.screenshot(path=str(screenshot_dir / "heatmap_picture.png"))
+
+    title = picture.locator(".wv-title").text_content()
+    page.get_by_text("Interactive chart").click()
+    page.wait_for_function("(title) => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');"
+                           " return !!(g && g._fullLayout && g.layout.title.text === title); }",
+                           arg=title, timeout=UPDATE_TIMEOUT_MS)
+    assert page.locator(PICTURE).count() == 0
+    page.wait_for_function("() => location.href.includes('interactive=1')", timeout=UPDATE_TIMEOUT_MS)  # shareable

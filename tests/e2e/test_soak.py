@@ -9,6 +9,7 @@ shows no error. Nothing here is timed: tests/e2e only checks behaviour (bench/ m
 import numpy as np
 import pytest
 import soundfile as sf
+from toggle_probes import HEATMAP_TITLE  # bench/, on sys.path (conftest.py)
 
 from whisper_viz.heads import HeadSet
 
@@ -19,8 +20,7 @@ TOGGLES = 10
 SHAPE = (4, 6)  # tiny.en
 LOAD_TIMEOUT_MS = 300_000
 UPDATE_TIMEOUT_MS = 60_000
-HEATMAP_TITLE = """(expected) => { const g = document.querySelector('.st-key-heatmap_a .js-plotly-plot');
-  return !!(g && g.layout && g.layout.title && g.layout.title.text === expected); }"""
+HEATMAP_TITLE_IS = "(expected) => { " + HEATMAP_TITLE + " return heatmapTitle() === expected; }"
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
@@ -41,7 +41,7 @@ def test_four_sessions_toggling_at_once_each_see_only_their_own_heads(chromium, 
             page.goto(app_url)
         official = HeadSet.official("tiny.en")
         for page in pages:
-            page.wait_for_function(HEATMAP_TITLE, arg=_title(official), timeout=LOAD_TIMEOUT_MS)
+            page.wait_for_function(HEATMAP_TITLE_IS, arg=_title(official), timeout=LOAD_TIMEOUT_MS)
             page.wait_for_selector(".st-key-head_3_5 input", state="attached", timeout=LOAD_TIMEOUT_MS)
         expected = [official] * SESSIONS
         for step in range(TOGGLES):
@@ -50,7 +50,7 @@ def test_four_sessions_toggling_at_once_each_see_only_their_own_heads(chromium, 
                 expected[session] = expected[session].toggle(layer, head)
                 page.click(f".st-key-head_{layer}_{head} label")
             for session, page in enumerate(pages):
-                page.wait_for_function(HEATMAP_TITLE, arg=_title(expected[session]), timeout=UPDATE_TIMEOUT_MS)
+                page.wait_for_function(HEATMAP_TITLE_IS, arg=_title(expected[session]), timeout=UPDATE_TIMEOUT_MS)
         for session, page in enumerate(pages):
             heads = expected[session]
             link = heads.to_text() or "none"
@@ -79,4 +79,4 @@ def test_a_long_analysis_shows_progress_and_can_be_cancelled(page, app_url, tmp_
                            timeout=UPDATE_TIMEOUT_MS)
     assert page.locator(ERRORS).count() == 0
     page.goto(app_url)  # the model is free again: the default page analyses (or shares) its clip
-    page.wait_for_function(HEATMAP_TITLE, arg=_title(HeadSet.official("tiny.en")), timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(HEATMAP_TITLE_IS, arg=_title(HeadSet.official("tiny.en")), timeout=LOAD_TIMEOUT_MS)

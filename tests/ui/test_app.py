@@ -237,6 +237,26 @@ def test_a_shared_link_restores_example_heads_and_view():
     assert at.query_params["heads_b"] == "upper" and at.query_params["heads"] == "3:1,3:2"
 
 
+def _heatmap_kinds(at: AppTest) -> tuple[int, int]:
+    """(SVG pictures, plotly figures) drawn in the focused heatmap's place."""
+    pictures = [m for m in at.markdown if 'class="wv-picture"' in m.value]
+    figures = [c for c in at.get("plotly_chart") if c.proto.id.endswith("heatmap_a_chart")]
+    return len(pictures), len(figures)
+
+
+def test_the_heatmap_is_a_picture_until_the_interactive_chart_is_asked_for(example_page):
+    assert _heatmap_kinds(example_page) == (1, 0)
+    assert "interactive" not in example_page.query_params  # the default stays out of links
+    example_page.toggle(key="interactive").set_value(True).run()
+    _no_errors(example_page)
+    assert _heatmap_kinds(example_page) == (0, 1) and example_page.query_params["interactive"] == "1"
+    shared = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
+    shared.query_params.update({"interactive": "1"})
+    shared.run()
+    _no_errors(shared)
+    assert _heatmap_kinds(shared) == (0, 1) and shared.toggle(key="interactive").value
+
+
 def test_a_shared_link_restores_the_zoom():
     at = AppTest.from_function(explore_app, default_timeout=TIMEOUT_S)
     at.query_params.update({"example": "hello.flac", "zoom": "1.00-2.50"})

@@ -88,20 +88,20 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != len(tokens):
         raise ValueError(f"matrix must be (tokens, frames) with {len(tokens)} rows, got shape {matrix.shape}")
-    first, last = _frame_span(time_range, offset, matrix.shape[1])
+    first, last = frame_span(time_range, offset, matrix.shape[1])
     columns = min(max_columns, max(MIN_DISPLAY_COLUMNS, MAX_HOVER_CELLS // max(1, len(tokens))))
     factor = max(1, math.ceil((last - first) / columns))
     z = bin_time(matrix[:, first:last], factor)  # (tokens, bins)
     labels = token_labels(tokens)
     bin_seconds = factor * SECONDS_PER_ENCODER_FRAME
     binned = f" (mean of {factor} frames)" if factor > 1 else ""
-    low, high = _value_range(z)
+    low, high = finite_range(z)
     x0 = offset + first * SECONDS_PER_ENCODER_FRAME + bin_seconds / 2  # centre of the first time bin
-    traces = [dict(type="image", source=_png_uri(z, HEATMAP_COLORSCALE, low, high), name="attention",
+    traces = [dict(type="image", source=png_uri(z, HEATMAP_COLORSCALE, low, high), name="attention",
                    x0=x0, dx=bin_seconds, y0=0, dy=1, hoverinfo="skip")]
     # one line trace draws every word outline (plotly shapes cost ~1 ms each to draw)
     if path is not None and len(path[0]):
-        rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
+        rows, frames = path_corners(np.asarray(path[0]), np.asarray(path[1]))
         seconds = offset + (frames + 0.5) * SECONDS_PER_ENCODER_FRAME
         traces.append(dict(type="scatter", x=seconds, y=rows, mode="lines", line=dict(color=PATH_COLOR, width=2),
                            name="DTW path", hovertext=[f"{labels[r]} at {t:.2f} s" for r, t in zip(rows, seconds)],
@@ -137,20 +137,20 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     return _figure(traces, layout)
 
 
-def _value_range(z: np.ndarray) -> tuple[float, float]:
+def finite_range(z: np.ndarray) -> tuple[float, float]:
     """(min, max) of the finite values of z; (0, 1) when there are none."""
     finite = z[np.isfinite(z)]
     return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
-def _png_uri(image: np.ndarray, colorscale: str, low: float, high: float) -> str:
+def png_uri(image: np.ndarray, colorscale: str, low: float, high: float) -> str:
     return "data:image/png;base64," + base64.b64encode(_png_bytes(image, colorscale, value_range=(low, high))).decode()
 
 
 @functools.lru_cache(maxsize=16)
-def _colour_ramp_uri(colorscale: str) -> str:
+def colour_ramp_uri(colorscale: str) -> str:
     """PNG data URI of `colorscale` as a vertical bar, high values at the top."""
-    return _png_uri(np.linspace(1.0, 0.0, 128, dtype=np.float32)[:, None], colorscale, 0.0, 1.0)  # (128, 1)
+    return png_uri(np.linspace(1.0, 0.0, 128, dtype=np.float32)[:, None], colorscale, 0.0, 1.0)  # (128, 1)
 
 
 def _colour_legend(colorscale: str, low: float, high: float, value_label: str) -> dict:
@@ -158,7 +158,7 @@ def _colour_legend(colorscale: str, low: float, high: float, value_label: str) -
 
     (A plotly colour bar costs about 20 ms more to draw on every head toggle.)
     """
-    bar = dict(source=_colour_ramp_uri(colorscale), xref="paper", yref="paper", x=1.02, y=0.9,
+    bar = dict(source=colour_ramp_uri(colorscale), xref="paper", yref="paper", x=1.02, y=0.9,
                sizex=0.02, sizey=0.8, sizing="stretch", xanchor="left", yanchor="top", layer="above")
     note = dict(xref="paper", yref="paper", x=1.02, showarrow=False, xanchor="left", font=dict(size=11))
     return dict(images=[bar], annotations=[
@@ -183,7 +183,7 @@ def heatmap_height(n_tokens: int) -> int:
     return int(min(MAX_HEATMAP_HEIGHT_PX, max(MIN_HEATMAP_HEIGHT_PX, 80 + ROW_HEIGHT_PX * n_tokens)))
 
 
-def _frame_span(time_range, offset: float, n_frames: int) -> tuple[int, int]:
+def frame_span(time_range, offset: float, n_frames: int) -> tuple[int, int]:
     """First and one-past-last frame inside `time_range` seconds (the whole window when None)."""
     if time_range is None:
         return 0, n_frames
@@ -193,7 +193,7 @@ def _frame_span(time_range, offset: float, n_frames: int) -> tuple[int, int]:
     return first, last
 
 
-def _path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def path_corners(text_indices: np.ndarray, time_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The path's points where it changes direction: the same line with far fewer points."""
     if len(text_indices) <= 2:
         return text_indices, time_indices
@@ -337,7 +337,7 @@ def _png_bytes(image: np.ndarray, colorscale: str, row_px: int = 1, column_px: i
 
     x = np.asarray(image, dtype=np.float32)
     finite = np.isfinite(x)
-    low, high = _value_range(x) if value_range is None else value_range
+    low, high = finite_range(x) if value_range is None else value_range
     scaled = (np.where(finite, x, low) - low) / (high - low if high > low else 1.0)
     levels = np.rint(np.clip(scaled, 0.0, 1.0) * 255).astype(np.uint8)
     lut = _colour_table(colorscale)  # (256, 3)
@@ -358,6 +358,6 @@ def matrix_png(matrix: np.ndarray, path: tuple[np.ndarray, np.ndarray] | None = 
     """
     points = None
     if path is not None and len(path[0]):
-        rows, frames = _path_corners(np.asarray(path[0]), np.asarray(path[1]))
+        rows, frames = path_corners(np.asarray(path[0]), np.asarray(path[1]))
         points = [((f + 0.5) * RASTER_FRAME_PX, (r + 0.5) * RASTER_ROW_PX) for r, f in zip(rows, frames)]
     return _png_bytes(matrix, HEATMAP_COLORSCALE, RASTER_ROW_PX, RASTER_FRAME_PX, points)

@@ -34,6 +34,7 @@ ZOOM = "zoom"  # (start, end) seconds shown in the heatmap
 SECTION = "section"  # key of SECTIONS
 HEADS_A = "heads"  # query parameter of head set A ("l:h,..." text)
 HEADS_B = "heads_b"  # widget key and query parameter of head set B's text
+INTERACTIVE = "interactive"  # bool: the focused heatmap as the plotly figure instead of the picture
 
 DEFAULT_EXAMPLE = "pause7.flac"  # the two-sentence clip with a 7 s pause
 SOURCES = {"example": "Example", "upload": "Upload a file", "record": "Record"}
@@ -89,6 +90,7 @@ URL_FIELDS: dict[str, tuple[Callable[[str], object], object]] = {
     ZOOM: (_zoom, None),
     SECTION: (_choice(SECTIONS), "heads"),
     HEADS_B: (str, "official"),  # the B box's text as typed (a preset name, "l:h" list or dump)
+    INTERACTIVE: (_flag, False),
 }
 _RESTORED = "_url_restored"
 _ZOOM_OWNER = "_zoom_owner"  # (audio digest, window index) the zoom was chosen on

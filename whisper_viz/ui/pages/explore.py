@@ -133,10 +133,17 @@ def heads_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
         st.markdown(f"**Words** · head set A{timing}")
         word_table(view_a.words if view_a else (), result.audio)
     with top_left:
+        state.remember(state.INTERACTIVE, False)
+        interactive = st.toggle("Interactive chart", key=state.INTERACTIVE,
+                                help="Hover any cell for its token, time and value; zoom and pan; download a PNG. "
+                                     "Off: a picture the page draws at once (hover a word or a token row for its "
+                                     "text and times).")
+        state.keep(state.INTERACTIVE)
         if view_a is None:
             st.warning(message)
         else:
-            heatmap(result, view_a, options.zoom, title=f"Head set A · {len(heads_a)} heads", key="heatmap_a")
+            heatmap(result, view_a, options.zoom, title=f"Head set A · {len(heads_a)} heads", key="heatmap_a",
+                    interactive=interactive)
     bottom_left, bottom_right = st.columns([3, 2])
     with bottom_left:
         st.markdown("**Every head** · click a thumbnail to toggle it")

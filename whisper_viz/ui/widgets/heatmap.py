@@ -1,4 +1,8 @@
-"""The focused heatmap of one head set: the drawn matrix, its DTW path and word spans."""
+"""The focused heatmap of one head set: the drawn matrix, its DTW path and word spans.
+
+Drawn as an SVG picture (figures/picture.py: the page shows it without waiting for plotly.js) or as the
+interactive plotly figure (hover values per cell, zoom and pan, PNG download).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ...figures.attention import attention_heatmap
+from ...figures.picture import attention_picture
 from ...results import AnalysisResult
 from .aligned import AlignedView
 
@@ -36,9 +41,21 @@ def heatmap_figure(result: AnalysisResult, view: AlignedView, zoom: tuple[float,
                              time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
 
 
+def heatmap_picture(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None,
+                    title: str = "") -> str:
+    """SVG markup of the same heatmap as `heatmap_figure`."""
+    capture = result.windows[view.options.window]
+    return attention_picture(view.matrix, capture.tokens, offset=capture.offset,
+                             path=(view.window.text_indices, view.window.time_indices), words=view.window_words,
+                             time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
+
+
 def heatmap(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None, *, title: str = "",
-            key: str) -> go.Figure:
-    """Draw the heatmap in the page; returns the figure."""
-    fig = heatmap_figure(result, view, zoom, title)
-    show(fig, key=key, config=CHART_CONFIG)
-    return fig
+            key: str, interactive: bool = True) -> None:
+    """Draw the heatmap in the page, in a container keyed `key`: the plotly figure, or the picture."""
+    with st.container(key=key):
+        if interactive:
+            show(heatmap_figure(result, view, zoom, title), key=f"{key}_chart", config=CHART_CONFIG)
+        else:  # attention_picture escapes every text it holds
+            st.markdown(f'<div class="wv-heatmap">{heatmap_picture(result, view, zoom, title)}</div>',
+                        unsafe_allow_html=True)
