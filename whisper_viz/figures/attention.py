@@ -117,7 +117,7 @@ def attention_heatmap(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
                        hovertemplate=f"<b>%{{y}}</b><br>time %{{x:.2f}} s<br>{value_label} %{{z:.4g}}{binned}"
                                      "<extra></extra>"))
     height = heatmap_height(len(tokens))
-    step = max(1, math.ceil(len(tokens) * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
+    step = label_step(len(tokens), height)
     shown = list(range(0, len(tokens), step))
     layout = dict(
         title=dict(text=title) if title else None, height=height, showlegend=False,
@@ -178,6 +178,23 @@ def label_margin(labels: Sequence[str]) -> int:
     return int(min(MAX_LABEL_MARGIN_PX, 16 + LABEL_CHAR_PX * longest))
 
 
+def label_step(n_tokens: int, height: int) -> int:
+    """Every how many token rows a label is drawn in a heatmap `height` pixels high (closer ones would overlap)."""
+    return max(1, math.ceil(n_tokens * MIN_LABEL_PX / (height - 80)))
+
+
+def is_unsure(word: WordTiming) -> bool:
+    """Whether the aligner rated `word` under UNSURE_BELOW (words without a confidence are not)."""
+    return word.confidence is not None and word.confidence < UNSURE_BELOW
+
+
+def confidence_note(word: WordTiming) -> str:
+    """"confidence 0.42 (unsure)" for a word's hover text; '' when the aligner gave it no confidence."""
+    if word.confidence is None:
+        return ""
+    return f"confidence {word.confidence:.2f}" + (" (unsure)" if is_unsure(word) else "")
+
+
 def heatmap_height(n_tokens: int) -> int:
     """Figure height in CSS pixels for a heatmap of `n_tokens` rows."""
     return int(min(MAX_HEATMAP_HEIGHT_PX, max(MIN_HEATMAP_HEIGHT_PX, 80 + ROW_HEIGHT_PX * n_tokens)))
@@ -216,8 +233,8 @@ def _word_spans(words: Sequence[WordTiming], n_rows: int) -> list[dict]:
         ys += [top, top, bottom, bottom, top, None]
         centres_x.append((word.start + word.end) / 2)
         centres_y.append(min(rows))
-        unsure = word.confidence is not None and word.confidence < UNSURE_BELOW
-        sure = "" if word.confidence is None else f"<br>confidence {word.confidence:.2f}" + (" (unsure)" if unsure else "")
+        unsure, note = is_unsure(word), confidence_note(word)
+        sure = f"<br>{note}" if note else ""
         hover.append(f"{word.word.strip()}<br>{word.start:.2f}–{word.end:.2f} s{sure}")
         colours.append(UNSURE_COLOR if unsure else WORD_COLOR)
     if not centres_x:

@@ -15,22 +15,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..alignment.confidence import UNSURE_BELOW
 from ..constants import SECONDS_PER_ENCODER_FRAME
 from ..results import Token, WordTiming
 from .attention import (
     HEATMAP_COLORSCALE,
     LEGEND_MARGIN_PX,
     MAX_DISPLAY_COLUMNS,
-    MIN_LABEL_PX,
     PATH_COLOR,
     UNSURE_COLOR,
     bin_time,
     colour_ramp_uri,
+    confidence_note,
     finite_range,
     frame_span,
     heatmap_height,
+    is_unsure,
     label_margin,
+    label_step,
     path_corners,
     png_uri,
 )
@@ -72,8 +73,7 @@ def attention_picture(matrix: np.ndarray, tokens: Sequence[Token], *, offset: fl
     z = bin_time(matrix[:, first:last], max(1, math.ceil((last - first) / MAX_DISPLAY_COLUMNS)))  # (tokens, bins)
     low, high = finite_range(z)
     height = heatmap_height(n_rows)
-    step = max(1, math.ceil(n_rows * MIN_LABEL_PX / (height - 80)))  # thin out labels that would overlap
-    shown = list(range(0, n_rows, step))
+    shown = list(range(0, n_rows, label_step(n_rows, height)))
     left, top = label_margin([tokens[i].text for i in shown]), 40 if title else 10
     plot_w, plot_h = WIDTH_PX - left - LEGEND_MARGIN_PX, height - top - BOTTOM_PX
     start, end = offset + first * SECONDS_PER_ENCODER_FRAME, offset + last * SECONDS_PER_ENCODER_FRAME
@@ -126,8 +126,8 @@ def _word_spans(words: Sequence[WordTiming], n_rows: int, x_of, row_h: float) ->
             continue
         x0, x1 = x_of(word.start), x_of(word.end)
         y0, y1 = min(rows) * row_h, (max(rows) + 1) * row_h
-        unsure = word.confidence is not None and word.confidence < UNSURE_BELOW
-        sure = "" if word.confidence is None else f" · confidence {word.confidence:.2f}" + (" (unsure)" if unsure else "")
+        unsure, note = is_unsure(word), confidence_note(word)
+        sure = f" · {note}" if note else ""
         tip = f"{_text(word.word.strip())} · {word.start:.2f}–{word.end:.2f} s{sure}"
         parts.append(f'<rect class="wv-word" x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 1):.1f}" '
                      f'height="{y1 - y0:.1f}" fill="transparent" stroke="{WORD_STROKE}" stroke-width="1" '

@@ -32,22 +32,26 @@ def show(fig: go.Figure, **kwargs) -> None:
     st.plotly_chart(fig, theme=None, **kwargs)
 
 
+def _drawing(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None, title: str) -> tuple:
+    """(matrix, tokens, keyword arguments) drawing `view`'s shown window, as figure or as picture."""
+    capture = result.windows[view.options.window]
+    return view.matrix, capture.tokens, dict(
+        offset=capture.offset, path=(view.window.text_indices, view.window.time_indices), words=view.window_words,
+        time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
+
+
 def heatmap_figure(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None,
                    title: str = "") -> go.Figure:
     """The heatmap of `view`'s shown window, zoomed to `zoom` seconds (None = whole window)."""
-    capture = result.windows[view.options.window]
-    return attention_heatmap(view.matrix, capture.tokens, offset=capture.offset,
-                             path=(view.window.text_indices, view.window.time_indices), words=view.window_words,
-                             time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
+    matrix, tokens, drawn = _drawing(result, view, zoom, title)
+    return attention_heatmap(matrix, tokens, **drawn)
 
 
 def heatmap_picture(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None,
                     title: str = "") -> str:
     """SVG markup of the same heatmap as `heatmap_figure`."""
-    capture = result.windows[view.options.window]
-    return attention_picture(view.matrix, capture.tokens, offset=capture.offset,
-                             path=(view.window.text_indices, view.window.time_indices), words=view.window_words,
-                             time_range=zoom, title=title, value_label=VALUE_LABELS[view.options.view])
+    matrix, tokens, drawn = _drawing(result, view, zoom, title)
+    return attention_picture(matrix, tokens, **drawn)
 
 
 def heatmap(result: AnalysisResult, view: AlignedView, zoom: tuple[float, float] | None, *, title: str = "",
