@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import SECONDS_PER_ENCODER_FRAME
+from .constants import SAMPLE_RATE, SECONDS_PER_ENCODER_FRAME
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,34 @@ class WindowCapture:
         return self.attention.nbytes + context
 
 
+@dataclass(frozen=True)
+class SilenceCut:
+    """Stretches of digital silence taken out of a clip, and the map from the shortened clip's seconds back.
+
+    alignment/silence_cut.py finds them; `analyze` analyses the clip again without them (the result's
+    `without_silence`), and the tuned aligner times words there, so inserted silence cannot move them.
+    """
+
+    runs: tuple[tuple[int, int], ...]  # (first sample, samples) of each run taken out, in the original, in order
+
+    @property
+    def seconds(self) -> float:
+        """Seconds taken out in all."""
+        return sum(length for _, length in self.runs) / SAMPLE_RATE
+
+    def cut_points(self) -> np.ndarray:
+        """float64 (runs,): where each run was, in seconds of the shortened clip."""
+        removed_before = np.cumsum([0] + [length for _, length in self.runs[:-1]])
+        return (np.array([start for start, _ in self.runs], np.float64) - removed_before) / SAMPLE_RATE
+
+    def to_original(self, seconds: float, is_end: bool) -> float:
+        """A time in the shortened clip -> seconds in the original. At a cut point, an end stays before the
+        run taken out and a start goes after it."""
+        points = self.cut_points()
+        passed = points < seconds if is_end else points <= seconds
+        return float(seconds + sum(length for (_, length), p in zip(self.runs, passed) if p) / SAMPLE_RATE)
+
+
 @dataclass(frozen=True, eq=False)
 class AnalysisResult:
     """Transcript, every window's cross-attention capture and the official-head word timings."""
@@ -88,6 +116,9 @@ class AnalysisResult:
     forced: bool  # True when the transcript was given by the user and teacher-forced
     no_speech: bool  # True when no speech was found (empty transcript)
     audio: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.float32))  # float32 16 kHz mono
+    # the same analysis of `audio` with the runs of `silence_cut` taken out, when it holds digital silence
+    without_silence: "AnalysisResult | None" = field(default=None, repr=False)
+    silence_cut: SilenceCut | None = None
 
     @property
     def attention(self) -> np.ndarray:
@@ -102,7 +133,8 @@ class AnalysisResult:
     @property
     def nbytes(self) -> int:
         """Bytes of its captures and audio (what a cache of analyses must budget)."""
-        return sum(w.nbytes for w in self.windows) + self.audio.nbytes
+        extra = self.without_silence.nbytes if self.without_silence is not None else 0
+        return sum(w.nbytes for w in self.windows) + self.audio.nbytes + extra
 
     @property
     def shape(self) -> tuple[int, int]:

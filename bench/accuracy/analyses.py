@@ -1,7 +1,8 @@
 """Analyses of benchmark clips, cached on disk, so searches and benchmarks re-align without re-running the model.
 
 A cached analysis is keyed by the model, the mode and a hash of the audio samples and the forced text; it
-lives under bench/out/analyses/ (git-ignored) as a pickle of the AnalysisResult.
+lives under bench/out/analyses/ (git-ignored) as a pickle of the AnalysisResult (the key's version changes
+when what `analyze` returns does).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def cached_analysis(model: LoadedModel, audio: np.ndarray, mode: str, text: str,
     """`analyze` of float32 16 kHz `audio` in `mode` ("recognition" or "forced" on `text`); None when the model
     refuses the clip (e.g. a transcript too long for a window), so a benchmark can report and go on."""
     key = hashlib.sha256(np.ascontiguousarray(audio, np.float32).tobytes())
-    key.update(f"|{model.name}|{mode}|{language}|{text if mode == 'forced' else ''}".encode())
+    key.update(f"|v2|{model.name}|{mode}|{language}|{text if mode == 'forced' else ''}".encode())
     path = cache / model.name / f"{key.hexdigest()[:24]}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())

@@ -40,6 +40,7 @@ from whisper_viz.evaluation.references import match_words  # noqa: E402
 
 REFERENCE, TUNED = "whisper-viz reference (official heads)", "whisper-viz tuned"
 PEERS = ("openai-whisper", "faster-whisper")
+NO_CUT = "tuned without the silence cut"  # the silence check only: words timed on the clip with its silence
 ABLATIONS = {  # the tuned aligner with one step switched off (real speech only)
     "tuned without pauses": dict(pause_score=-10.0, silence_gain=0.0),
     "tuned without word edges from the audio": dict(max_edge_shift_frames=0),
@@ -108,7 +109,8 @@ def run_model(name: str, clips, threads: int, peers: bool, silence: bool, workdi
            "confidence": {k: {"words": len(v), "within": sum(v) / len(v)} for k, v in calibration.items()}}
     if silence:
         timed = [c for c in clips if c.kind in ("read", "spontaneous")]
-        cells = silence_errors(model, timed, {REFERENCE: aligners[REFERENCE], TUNED: aligners[TUNED]}, log)
+        cells = silence_errors(model, timed, {REFERENCE: aligners[REFERENCE], TUNED: aligners[TUNED],
+                                              NO_CUT: lambda r: align_tuned(r, use_silence_cut=False)}, log)
         run["silence"] = [dict(system=s, place=p, mode=m, words=len(e.errors), off=e.off, median=e.percentile(50),
                                p90=e.percentile(90), off_forgiven=e.off_forgiven,
                                p90_forgiven=e.percentile(90, forgiven=True)) for (s, p, m), e in cells.items()]

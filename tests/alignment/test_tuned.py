@@ -102,7 +102,8 @@ def test_silence_inserted_inside_continuous_speech_moves_only_what_follows(tiny_
             errors += [after.start - shift - before.start, after.end - shift - before.end]
             assert after.end <= at + 0.01 or after.start >= at + seconds - 0.01  # no word inside the silence
     errors = np.abs(errors)
-    assert errors.max() < 0.5 and np.median(errors) <= 0.05 and np.percentile(errors, 90) <= 0.15, errors
+    # the goal: none off by 0.5 s, p90 within 40 ms (words are timed on the clip without the silence)
+    assert errors.max() < 0.5 and np.percentile(errors, 90) <= 0.04, errors
 
 
 def test_every_tuned_word_carries_a_confidence(pause7):

@@ -115,3 +115,23 @@ def test_base_detects_english(data_dir):
     assert "world" in result.text.lower()
     with pytest.raises(wv.DecodingError, match="Unknown language"):
         wv.analyze(model, data_dir / "hello.wav", language="xx")
+
+
+@pytest.mark.parametrize("forced", [False, True])
+def test_digital_silence_is_analysed_again_without_it(tiny_model, data_dir, forced):
+    """A clip holding 7 s of digital zeros inside its speech gets a second analysis of the clip without them,
+    in the same mode: exactly the analysis of the clip itself."""
+    from whisper_viz.experiments.silence import insert_silence
+
+    audio = wv.analyze(tiny_model, data_dir / "speech20.flac").audio
+    text = (data_dir / "speech20.txt").read_text() if forced else None
+    plain = wv.analyze(tiny_model, audio, text=text)
+    assert plain.without_silence is None and plain.silence_cut is None  # speech20 holds no long digital silence
+    silenced = wv.analyze(tiny_model, insert_silence(audio, 6.0, 7.0), text=text)
+    assert [(start / SAMPLE_RATE, length / SAMPLE_RATE) for start, length in silenced.silence_cut.runs] == \
+        pytest.approx([(6.0, 7.0)], abs=0.002)
+    shortened = silenced.without_silence
+    assert shortened.forced == forced and shortened.without_silence is None
+    assert shortened.text == plain.text and shortened.words == plain.words
+    assert np.array_equal(shortened.attention, plain.attention)
+    assert silenced.nbytes == sum(w.nbytes for w in silenced.windows) + silenced.audio.nbytes + shortened.nbytes

@@ -1,6 +1,7 @@
 """The Explore page under Streamlit's AppTest: real tiny.en runs on the bundled clips, no browser."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +96,12 @@ def test_tuned_preset_picks_its_heads_and_aligner_and_keeps_words_out_of_the_pau
     assert ((0 <= confidence) & (confidence <= 1)).all()
     assert list(table["sure"]) == ["⚠" if c < 0.5 else "" for c in confidence]
     assert any("aligner is unsure" in c.value or "sure of every word" in c.value for c in at.caption)
+    # pause7's 7 s of digital zeros are taken out before the tuned aligner times words, and the page says so
+    assert any(re.search(r"without its 7\.\d s of digital silence \(1 stretch", c.value) for c in at.caption)
     at.selectbox(key="aligner").set_value("reference").run()
     _no_errors(at)
     assert "aligner" not in at.query_params
+    assert not any("digital silence" in c.value for c in at.caption)
     assert "confidence" not in at.dataframe[0].value  # the reference aligner makes no such claim
 
 

@@ -17,6 +17,8 @@ re-derives them; tests/alignment/test_tuned.py checks a small re-derivation matc
    at most `max_edge_shift_frames` away; two words with no pause between them share the path's boundary.
 4. Confidence: the word is aligned again with each half of the heads; the more the three alignments disagree
    on its edges, the less sure the aligner is (confidence.py).
+5. Digital silence: a clip holding long runs of it was analysed again without them (silence_cut.py); its
+   words are timed there by steps 1-4 and mapped back, so inserted silence cannot pull a word across it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..heads import HeadSet, parse_heads
 from ..results import AnalysisResult, WindowCapture, WordTiming
 from .confidence import CONFIDENCE_CENTER, CONFIDENCE_SLOPE, word_confidence
 from .options import AlignmentOptions
+from .silence_cut import retime_words
 from .voicing import EDGE_HOP, Loudness, loudness, noisiness
 from .window import WindowAlignment, align_window, head_matrices
 from .word_path import PAUSE, WordPath, word_path
@@ -60,6 +63,7 @@ class TunedSettings:
     max_word_seconds: float = 0.0  # a word covers at most this plus `max_seconds_per_letter` per letter (0: no limit)
     max_seconds_per_letter: float = 0.0
     lag_offset: int = 0  # encoder frames added to every head's lag (the search's correction of the median lags)
+    use_silence_cut: bool = True  # time words on the clip without its digital silence, where `analyze` made one
 
 
 @dataclass(frozen=True)
@@ -312,7 +316,14 @@ def align_tuned_windows(result: AnalysisResult, heads: HeadSet, options: Alignme
         speech = np.repeat(noise < 0.5, FRAMES_PER_EDGE)[: len(fine.db)]
         fine = replace(fine, db=np.where(np.pad(speech, (0, len(fine.db) - len(speech)), constant_values=True),
                                          fine.db, -np.inf))
-    return tuple(_window(capture, heads, options, lag_of, coarse, fine, noise, settings) for capture in result.windows)
+    windows = tuple(_window(capture, heads, options, lag_of, coarse, fine, noise, settings) for capture in result.windows)
+    if not settings.use_silence_cut or result.without_silence is None or result.silence_cut is None:
+        return windows
+    # words timed on the clip without its digital silence (silence_cut.py); paths stay the clip's own
+    shortened = align_tuned_windows(result.without_silence, heads, options, lags=lags, settings=settings)
+    retimed = iter(retime_words([w for window in windows for w in window.words],
+                                [w for window in shortened for w in window.words], result.silence_cut))
+    return tuple(replace(window, words=tuple(next(retimed) for _ in window.words)) for window in windows)
 
 
 def align_tuned(result: AnalysisResult, heads=None, options: AlignmentOptions | None = None, *,

@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from ..alignment.silence_cut import cut_audio, find_silence_cut
 from ..alignment.window import align_window
 from ..constants import FRAMES_PER_SECOND, N_FRAMES, N_SAMPLES, SAMPLE_RATE
 from ..errors import AudioError, DecodingError
@@ -151,6 +152,27 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
     return captures, segments, words, language
 
 
+def _analyze_samples(model: LoadedModel, samples: np.ndarray, language: str | None, text: str | None,
+                     options: DecodingOptions, limits: AnalysisLimits, progress: ProgressCallback | None) -> AnalysisResult:
+    """One analysis of float32 16 kHz `samples` (the caller holds the model's turn)."""
+    duration = len(samples) / SAMPLE_RATE
+    windows = _Windows(model, samples, AnalysisWatch(limits, duration, progress))
+    if text is not None:
+        captures, segments, words, language = _forced(model, windows, language, text, options.task)
+    else:
+        captures, segments, words, language = _transcribe(model, windows, language, options)
+    if not captures:  # audio shorter than one mel frame
+        state, size = windows.encode(0)
+        captures = [capture_window(model, state, [], index=0, offset=0.0, num_frames=max(1, size // 2),
+                                   sot_sequence=model.tokenizer.sot_sequence(language or "en", options.task),
+                                   language=language or "en", no_speech_probability=1.0)]
+    transcript = "".join(c.text for c in captures).strip()
+    return AnalysisResult(model_name=model.name, language=language or "en", task=options.task, text=transcript,
+                          duration=duration, windows=tuple(captures), segments=tuple(segments),
+                          words=tuple(words), alignment_heads=model.official_heads.copy(), forced=text is not None,
+                          no_speech=not transcript, audio=samples)
+
+
 def analyze(model: LoadedModel, audio, language: str | None = None, text: str | None = None, *,
             task: str = "transcribe", options: DecodingOptions | None = None,
             max_seconds: float = MAX_AUDIO_SECONDS, limits: AnalysisLimits | None = None,
@@ -158,8 +180,10 @@ def analyze(model: LoadedModel, audio, language: str | None = None, text: str | 
     """Transcribe `audio` (path, file bytes or float32 16 kHz array), or align the given `text` (forced mode).
 
     Captures the cross-attention of every layer and head for each 30 s window and aligns words with the
-    model's official heads. `limits` bounds the work (windows, tokens per window, wall time; a bound
-    passed raises LimitExceeded); audio over `max_seconds` (or limits.max_audio_seconds) is refused.
+    model's official heads. Audio holding runs of digital silence (alignment/silence_cut.py) is analysed
+    again without them, in the same mode, as the result's `without_silence`, where the tuned aligner times
+    words. `limits` bounds the work (windows, tokens per window, wall time; a bound passed raises
+    LimitExceeded), each pass alike; audio over `max_seconds` (or limits.max_audio_seconds) is refused.
     `progress(AnalysisProgress)` is called between windows and decoding steps; raising from it cancels.
     The model runs under `model.lock`: sessions sharing a model take turns.
     """
@@ -170,20 +194,14 @@ def analyze(model: LoadedModel, audio, language: str | None = None, text: str | 
         options = replace(options, sample_len=min(options.sample_len or limits.max_tokens_per_window,
                                                   limits.max_tokens_per_window))
     language = _resolve_language(model, language or options.language, options.task)
-    duration = len(samples) / SAMPLE_RATE
-    with model_turn(model.lock, duration, progress):
-        windows = _Windows(model, samples, AnalysisWatch(limits, duration, progress))
-        if text is not None:
-            captures, segments, words, language = _forced(model, windows, language, text, options.task)
-        else:
-            captures, segments, words, language = _transcribe(model, windows, language, options)
-        if not captures:  # audio shorter than one mel frame
-            state, size = windows.encode(0)
-            captures = [capture_window(model, state, [], index=0, offset=0.0, num_frames=max(1, size // 2),
-                                       sot_sequence=model.tokenizer.sot_sequence(language or "en", options.task),
-                                       language=language or "en", no_speech_probability=1.0)]
-    transcript = "".join(c.text for c in captures).strip()
-    return AnalysisResult(model_name=model.name, language=language or "en", task=options.task, text=transcript,
-                          duration=duration, windows=tuple(captures), segments=tuple(segments),
-                          words=tuple(words), alignment_heads=model.official_heads.copy(), forced=text is not None,
-                          no_speech=not transcript, audio=samples)
+    cut = find_silence_cut(samples)
+    with model_turn(model.lock, len(samples) / SAMPLE_RATE, progress):
+        result = _analyze_samples(model, samples, language, text, options, limits, progress)
+        if cut is None or result.no_speech:
+            return result
+        # the caller's language, not the detected one: the shortened clip is analysed as if it had come alone
+        try:
+            shortened = _analyze_samples(model, cut_audio(samples, cut), language, text, options, limits, progress)
+        except (AudioError, DecodingError):  # e.g. the transcript does not fit the shortened clip: time words
+            return result  # on the clip itself
+    return replace(result, without_silence=shortened, silence_cut=cut)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ...alignment.options import NORMALIZATIONS
 from ...alignment.presets import PRESETS, get_preset
+from ...alignment.silence_cut import MIN_CUT_SECONDS
 from ...constants import SAMPLE_RATE
 from ...errors import AlignmentError
 from ...figures.attention import head_mosaic
@@ -131,6 +132,13 @@ def heads_workspace(result: AnalysisResult, options: state.ViewOptions) -> None:
     with top_right:  # first, so the table is not held up behind the heatmap in the browser
         timing = f" · aligned in {1000 * view_a.seconds:.0f} ms" if view_a else ""
         st.markdown(f"**Words** · head set A{timing}")
+        if view_a and options.aligner == "tuned" and result.silence_cut is not None:
+            cut = result.silence_cut
+            st.caption(f"Timed on the clip without its {cut.seconds:.1f} s of digital silence ({len(cut.runs)} "
+                       f"stretch(es) of {MIN_CUT_SECONDS:g} s or more), then mapped back; the heatmap shows the "
+                       "clip as it is.",
+                       help="Long digital silence changes what the encoder sees around it and can pull words "
+                            "across it, so the tuned aligner times words where it has been taken out.")
         word_table(view_a.words if view_a else (), result.audio)
     with top_left:
         state.remember(state.INTERACTIVE, False)

@@ -15,6 +15,7 @@ import json
 import streamlit as st
 
 from ...alignment.presets import PRESETS, REFERENCE
+from ...alignment.silence_cut import MIN_CUT_SECONDS
 from ...constants import SAMPLE_RATE
 from ...errors import WhisperVizError
 from ...experiments.silence import SilenceExperiment, SilenceOptions, window_view
@@ -47,6 +48,9 @@ def render() -> None:
     st.markdown("Insert silence into a clip and re-align the **same transcript**: a word after the insertion "
                 "should move by exactly the silence inserted, a word before it not at all. Whatever else moves "
                 "is the alignment being thrown off by the pause.")
+    st.caption("The tuned aligner times words on each variant with its digital silence (stretches of "
+               f"{MIN_CUT_SECONDS:g} s or more) taken out and maps them back, so digital silence cannot move "
+               "its words; switch on *Fill with noise* to see how it copes with sound it cannot take out.")
     audio, name, text, model_name = _clip_inputs()
     if audio is None:
         return
