@@ -86,3 +86,15 @@ def test_a_word_across_a_cut_point_keeps_to_the_side_holding_most_of_it():
     words = retime_words(own, shortened, cut)
     assert (words[0].start, words[0].end) == (0.6, 1.0)
     assert (words[1].start, words[1].end) == (3.0, 3.3)
+
+
+def test_a_word_written_differently_takes_the_place_of_the_word_it_replaced():
+    cut = SilenceCut(runs=((16000, 7 * 16000),))  # 7 s taken out at 1 s
+    own = [_word(" first", 0.5, 0.9), _word(" time", 7.8, 8.0), _word(" that", 8.9, 9.1),
+           _word(" the", 9.2, 9.3), _word(" one", 9.4, 9.5)]
+    shortened = [_word(" first", 0.5, 0.9), _word(" importance", 1.1, 1.6), _word(" that", 1.9, 2.1),
+                 _word(" a", 2.2, 2.3), _word(" good", 2.3, 2.4), _word(" one", 2.4, 2.5)]
+    words = retime_words(own, shortened, cut)
+    assert (words[1].word, words[1].start, words[1].end) == (" time", 8.1, 8.6)  # where "importance" was said
+    assert (words[3].start, words[3].end) == (9.2, 9.3)  # "the" for "a good": no one-for-one partner
+    assert (words[4].start, words[4].end) == (9.4, 9.5)

@@ -62,13 +62,16 @@ def _kept_to_one_side(start: float, end: float, points: np.ndarray) -> tuple[flo
 
 
 def retime_words(own: Sequence[WordTiming], shortened: Sequence[WordTiming], cut: SilenceCut) -> list[WordTiming]:
-    """`own` (words of the clip) with the times of the words of the shortened clip they pair with by text,
-    mapped back to the clip's seconds; a word with no partner (one the silence made the model say) keeps its
-    own times. Window and token rows stay the clip's own, so the words still point into its attention."""
+    """`own` (words of the clip) with the times of the words of the shortened clip they pair with, mapped back
+    to the clip's seconds; a word with no partner (one the silence made the model add) keeps its own times.
+    Window and token rows stay the clip's own, so the words still point into its attention."""
     matcher = difflib.SequenceMatcher(a=[_comparable(w.word) for w in own],
                                       b=[_comparable(w.word) for w in shortened], autojunk=False)
-    partner = {i: j for block in matcher.get_matching_blocks() for i, j in
-               zip(range(block.a, block.a + block.size), range(block.b, block.b + block.size))}
+    # equal words pair; so do words the silence made the model write differently, one for one between
+    # paired neighbours ("first importance that" -> "first time that"): they are where those words were said
+    partner = {i: j for tag, a0, a1, b0, b1 in matcher.get_opcodes()
+               if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0)
+               for i, j in zip(range(a0, a1), range(b0, b1))}
     points = cut.cut_points()
     words = []
     for i, word in enumerate(own):
