@@ -135,3 +135,11 @@ def test_digital_silence_is_analysed_again_without_it(tiny_model, data_dir, forc
     assert shortened.text == plain.text and shortened.words == plain.words
     assert np.array_equal(shortened.attention, plain.attention)
     assert silenced.nbytes == sum(w.nbytes for w in silenced.windows) + silenced.audio.nbytes + shortened.nbytes
+
+
+def test_a_forced_transcript_fills_a_multilingual_window_to_its_last_token(base_model, data_dir):
+    """base's start sequence is 3 tokens (tiny.en's 1): a transcript longer than one window can take is cut
+    to what fits beside it, never past the decoder's 448 positions; what cannot fit is a DecodingError."""
+    text = " ".join([(data_dir / "long45.txt").read_text().strip()] * 5)  # ~650 tokens for 45 s of audio
+    with pytest.raises(wv.DecodingError, match="transcript"):
+        wv.analyze(base_model, data_dir / "long45.flac", language="en", text=text)

@@ -111,7 +111,6 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
     remaining = tok.encode(" " + text.strip()) if text.strip() else []
     if not remaining:
         raise DecodingError("The transcript to align is empty; paste the words spoken in the audio.")
-    room = model.dims.n_text_ctx - 4  # sot sequence, no_timestamps and eot take the rest
     captures, segments, words, seek = [], [], [], 0
     while seek < windows.content_frames and remaining:
         offset = seek / FRAMES_PER_SECOND
@@ -119,6 +118,7 @@ def _forced(model: LoadedModel, windows: _Windows, language: str | None, text: s
         if language is None:
             language = detect_language(model, state)[0]
         sot_sequence = tok.sot_sequence(language if tok.is_multilingual else None, task)
+        room = model.dims.n_text_ctx - len(sot_sequence) - 2  # no_timestamps and eot take the rest
         last = seek + size >= windows.content_frames
         if last and len(remaining) > room:
             raise DecodingError(f"The transcript has {len(remaining)} tokens left for the final 30 s window, more than "
