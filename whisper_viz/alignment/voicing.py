@@ -1,8 +1,10 @@
-"""Where the audio holds speech energy, judged against the clip's own loud level and noise floor.
+"""Where the audio holds speech energy, judged against the recording's own loud level and noise floor.
 
-One threshold per clip: a frame is voiced when it is within VOICED_BELOW_PEAK_DB of the clip's loud frames
-and VOICED_ABOVE_FLOOR_DB above its noise floor, so gain and a steady noise level do not matter. `silence`
-turns the same threshold into a soft score in [0, 1] for the aligner's pauses.
+A frame is voiced when it is within VOICED_BELOW_PEAK_DB of the loud frames around it and VOICED_ABOVE_FLOOR_DB
+above their noise floor, so gain and a steady noise level do not matter. One threshold holds for a clip of up
+to LOCAL_SECONDS; a longer one is judged part by part (the LOCAL_SECONDS around each THRESHOLD_STEP_SECONDS),
+so a recording whose level or noise changes (another speaker, another room, a phone moved) keeps its pauses
+silent. `silence` turns the threshold into a soft score in [0, 1] for the aligner's pauses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import HOP_LENGTH, SAMPLES_PER_ENCODER_FRAME
+from ..constants import ENCODER_FRAMES_PER_SECOND, HOP_LENGTH, SAMPLES_PER_ENCODER_FRAME
 
 EDGE_HOP = HOP_LENGTH  # samples per voicing frame used to place word edges (10 ms)
 PEAK_PERCENTILE = 99.0  # the clip's loud level: this percentile of frame energies (dB)
@@ -25,6 +27,8 @@ FLATNESS_WINDOW = 512  # samples per spectrum (32 ms, Hann) for the spectral fla
 FLATNESS_BAND = (10, 128)  # FFT bins kept: ~310 Hz to 4 kHz, where speech has its harmonics and formants
 FLATNESS_SMOOTH_FRAMES = 7  # median over this many frames: a fricative is brief, a cough or breath lasts
 NOISY_FROM, NOISY_TO = 0.3, 0.5  # flatness where `noisiness` starts rising and where it reaches 1
+LOCAL_SECONDS = 30.0  # audio a threshold is set on: a whole clip up to this long (one Whisper window) ...
+THRESHOLD_STEP_SECONDS = 1.0  # ... else the LOCAL_SECONDS around each block of this many seconds
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Loudness:
 
     hop: int  # samples per frame (16 kHz)
     db: np.ndarray  # float64 (frames,): mean power of each frame of `hop` samples from sample 0, dB
-    threshold: float  # dB: frames above it are voiced
+    threshold: np.ndarray  # float64 (frames,) dB: frames above their threshold are voiced
 
     @property
     def voiced(self) -> np.ndarray:
@@ -53,17 +57,36 @@ def frame_db(audio: np.ndarray, hop: int) -> np.ndarray:
     return 10 * np.log10((padded.reshape(n, hop) ** 2).mean(axis=1) + POWER_FLOOR)
 
 
-def loudness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME, threshold: float | None = None) -> Loudness:
-    """Energy of `audio` (float32 16 kHz) in frames of `hop` samples, with the clip's speech threshold
-    (or `threshold`, e.g. one measured at another hop, so 10 ms and 20 ms frames agree)."""
+def _threshold(coarse_db: np.ndarray) -> float:
+    """dB: the speech threshold of a stretch of 20 ms frames (module docstring)."""
+    recorded = coarse_db[coarse_db > DIGITAL_SILENCE_DB]  # inserted digital silence must not lower the floor
+    recorded = recorded if len(recorded) else coarse_db
+    loud, floor = np.percentile(recorded, PEAK_PERCENTILE), np.percentile(recorded, FLOOR_PERCENTILE)
+    return float(max(loud - VOICED_BELOW_PEAK_DB, floor + VOICED_ABOVE_FLOOR_DB))
+
+
+def speech_threshold(audio: np.ndarray) -> np.ndarray:
+    """float64 (20 ms frames,) dB: the threshold of every frame of float32 16 kHz `audio`: one for a clip of
+    up to LOCAL_SECONDS, else that of the LOCAL_SECONDS centred on its block (kept inside the clip)."""
+    coarse = frame_db(audio, SAMPLES_PER_ENCODER_FRAME)
+    span = round(LOCAL_SECONDS * ENCODER_FRAMES_PER_SECOND)
+    if len(coarse) <= span + 1:  # frame_db counts a last, partial frame
+        return np.full(len(coarse), _threshold(coarse))
+    step = round(THRESHOLD_STEP_SECONDS * ENCODER_FRAMES_PER_SECOND)
+    threshold = np.empty(len(coarse))
+    for start in range(0, len(coarse), step):
+        first = min(max(0, start + step // 2 - span // 2), len(coarse) - span)
+        threshold[start: start + step] = _threshold(coarse[first: first + span])
+    return threshold
+
+
+def loudness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME, threshold: np.ndarray | None = None) -> Loudness:
+    """Energy of `audio` (float32 16 kHz) in frames of `hop` samples, with its speech threshold per frame
+    (`threshold`: one per 20 ms frame, e.g. measured once for frames of several hops, so they agree)."""
     db = frame_db(audio, hop)
-    if threshold is None:
-        coarse = frame_db(audio, SAMPLES_PER_ENCODER_FRAME)  # the threshold is set on 20 ms frames at every hop
-        recorded = coarse[coarse > DIGITAL_SILENCE_DB]  # inserted digital silence must not lower the floor
-        recorded = recorded if len(recorded) else coarse
-        loud, floor = np.percentile(recorded, PEAK_PERCENTILE), np.percentile(recorded, FLOOR_PERCENTILE)
-        threshold = float(max(loud - VOICED_BELOW_PEAK_DB, floor + VOICED_ABOVE_FLOOR_DB))
-    return Loudness(hop, db, threshold)
+    per_coarse = speech_threshold(audio) if threshold is None else np.asarray(threshold, np.float64)
+    coarse_of = np.minimum(np.arange(len(db)) * hop // SAMPLES_PER_ENCODER_FRAME, len(per_coarse) - 1)
+    return Loudness(hop, db, per_coarse[coarse_of])
 
 
 def noisiness(audio: np.ndarray, hop: int = SAMPLES_PER_ENCODER_FRAME) -> np.ndarray:
