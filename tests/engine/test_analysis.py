@@ -128,6 +128,8 @@ def test_digital_silence_is_analysed_again_without_it(tiny_model, data_dir, forc
     plain = wv.analyze(tiny_model, audio, text=text)
     assert plain.without_silence is None and plain.silence_cut is None  # speech20 holds no long digital silence
     silenced = wv.analyze(tiny_model, insert_silence(audio, 6.0, 7.0), text=text)
+    skipped = wv.analyze(tiny_model, insert_silence(audio, 6.0, 7.0), text=text, without_silence=False)
+    assert skipped.without_silence is None and skipped.text == silenced.text  # head scoring needs no second pass
     assert [(start / SAMPLE_RATE, length / SAMPLE_RATE) for start, length in silenced.silence_cut.runs] == \
         pytest.approx([(6.0, 7.0)], abs=0.002)
     shortened = silenced.without_silence

@@ -127,7 +127,7 @@ def _run_consensus(args) -> int:
     from ..evaluation.discovery import discover_heads  # noqa: PLC0415
 
     model = load_model(args.model, device=args.device)
-    results = [analyze(model, clip) for clip in args.clips]
+    results = [analyze(model, clip, without_silence=False) for clip in args.clips]  # reference steps only
     discovery = discover_heads(results, None, consensus=args.consensus, candidates=args.candidates,
                                max_heads=args.max_heads)
     record = {"model": args.model, "clips": [str(c) for c in args.clips], "references": None,

@@ -176,13 +176,14 @@ def _analyze_samples(model: LoadedModel, samples: np.ndarray, language: str | No
 def analyze(model: LoadedModel, audio, language: str | None = None, text: str | None = None, *,
             task: str = "transcribe", options: DecodingOptions | None = None,
             max_seconds: float = MAX_AUDIO_SECONDS, limits: AnalysisLimits | None = None,
-            progress: ProgressCallback | None = None) -> AnalysisResult:
+            progress: ProgressCallback | None = None, without_silence: bool = True) -> AnalysisResult:
     """Transcribe `audio` (path, file bytes or float32 16 kHz array), or align the given `text` (forced mode).
 
     Captures the cross-attention of every layer and head for each 30 s window and aligns words with the
     model's official heads. Audio holding runs of digital silence (alignment/silence_cut.py) is analysed
     again without them, in the same mode, as the result's `without_silence`, where the tuned aligner times
-    words. `limits` bounds the work (windows, tokens per window, wall time; a bound passed raises
+    words (`without_silence=False` skips that pass: head scoring and discovery use the reference steps only).
+    `limits` bounds the work (windows, tokens per window, wall time; a bound passed raises
     LimitExceeded), each pass alike; audio over `max_seconds` (or limits.max_audio_seconds) is refused.
     `progress(AnalysisProgress)` is called between windows and decoding steps; raising from it cancels.
     The model runs under `model.lock`: sessions sharing a model take turns.
@@ -194,7 +195,7 @@ def analyze(model: LoadedModel, audio, language: str | None = None, text: str | 
         options = replace(options, sample_len=min(options.sample_len or limits.max_tokens_per_window,
                                                   limits.max_tokens_per_window))
     language = _resolve_language(model, language or options.language, options.task)
-    cut = find_silence_cut(samples)
+    cut = find_silence_cut(samples) if without_silence else None
     with model_turn(model.lock, len(samples) / SAMPLE_RATE, progress):
         result = _analyze_samples(model, samples, language, text, options, limits, progress)
         if cut is None or result.no_speech:

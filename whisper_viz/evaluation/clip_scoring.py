@@ -97,7 +97,8 @@ class ClipScorer:
         from ..engine.analysis import analyze  # noqa: PLC0415
 
         started = time.perf_counter()
-        result = analyze(self.model, job.clip.audio, text=job.clip.text)
+        # scores come from the reference steps, which do not use the tuned aligner's second, silence-free pass
+        result = analyze(self.model, job.clip.audio, text=job.clip.text, without_silence=False)
         analysed = time.perf_counter()
         shape = result.shape
         head_totals = None
