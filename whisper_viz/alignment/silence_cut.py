@@ -10,7 +10,6 @@ shortened clip places across a cut point is kept to the side that holds most of 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 from typing import Sequence
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from ..constants import SAMPLE_RATE
 from ..results import SilenceCut, WordTiming
+from .word_pairing import match_words
 
 DIGITAL_SILENCE_LEVEL = 2.0 ** -14  # |sample| at or under this (two 16-bit steps) is digital silence or dither
 MIN_CUT_SECONDS = 1.0  # runs at least this long are taken out; shorter ones are ordinary pauses
@@ -44,11 +44,6 @@ def cut_audio(audio: np.ndarray, cut: SilenceCut) -> np.ndarray:
     return np.ascontiguousarray(audio[keep])
 
 
-def _comparable(word: str) -> str:
-    """A word as text pairing sees it: lower case, letters and digits only."""
-    return "".join(ch for ch in word.lower() if ch.isalnum())
-
-
 def _kept_to_one_side(start: float, end: float, points: np.ndarray) -> tuple[float, float]:
     """(start, end) of a word, seconds of the shortened clip, clipped at any cut point inside it to the side
     that holds more of the word."""
@@ -65,13 +60,9 @@ def retime_words(own: Sequence[WordTiming], shortened: Sequence[WordTiming], cut
     """`own` (words of the clip) with the times of the words of the shortened clip they pair with, mapped back
     to the clip's seconds; a word with no partner (one the silence made the model add) keeps its own times.
     Window and token rows stay the clip's own, so the words still point into its attention."""
-    matcher = difflib.SequenceMatcher(a=[_comparable(w.word) for w in own],
-                                      b=[_comparable(w.word) for w in shortened], autojunk=False)
     # equal words pair; so do words the silence made the model write differently, one for one between
     # paired neighbours ("first importance that" -> "first time that"): they are where those words were said
-    partner = {i: j for tag, a0, a1, b0, b1 in matcher.get_opcodes()
-               if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0)
-               for i, j in zip(range(a0, a1), range(b0, b1))}
+    partner = dict(match_words(own, shortened))
     points = cut.cut_points()
     words = []
     for i, word in enumerate(own):
