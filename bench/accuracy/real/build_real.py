@@ -122,15 +122,17 @@ def _wuw_words(transcript: str) -> list[str] | None:
     unintelligible or cut off, so the transcript could not be teacher-forced."""
     if "((" in transcript or re.search(r"\w-(\s|$)", transcript):
         return None
-    text = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\(\([^)]*\)\)", " ", transcript)
+    text = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\(\([^)]*\)\)|</?\w+>", " ", transcript)  # <as> ... </as>: words kept
     text = re.sub(r"[\^+*_~\]\[]", "", text)
     return text.split() or None
 
 
 def _sppas_text(text: str) -> str:
-    """Orthography of an SPPAS transcription: [written,said] -> written, i(l) -> il, no IPU names or 'sil'."""
+    """Orthography of an SPPAS transcription: [written,said] and <first,second> -> the first, i(l) -> il; no IPU
+    names, 'sil', XML-like tags (<cut .../>) or pause labels (gpd_5, gpf_1)."""
     text = re.sub(r"^ipu_\d+\s*", "", text.strip())
-    text = re.sub(r"\[([^,\]]*),[^\]]*\]", r"\1", text)
+    text = re.sub(r"<[^<>]*/>|\bgp[a-z]_\d+\b", " ", text)
+    text = re.sub(r"[\[<]([^,\]>]*),[^\]>]*[\]>]", r"\1", text)
     text = re.sub(r"[()*+@]", "", text)
     return "" if text in ("sil", "#", "dummy") else " ".join(text.split())
 
