@@ -158,3 +158,28 @@ def test_a_noise_burst_nobody_transcribed_falls_into_a_pause(tiny_model, hand_la
     for quiet, noisy in zip(silence, burst):
         assert abs(noisy.start - quiet.start) < 0.05 and abs(noisy.end - quiet.end) < 0.05, (quiet, noisy)
     assert abs(burst[2].end - human[2].end) < 0.08 and abs(burst[3].start - 0.4 - human[3].start) < 0.08
+
+
+def test_a_window_that_starts_in_the_last_words_tail_leaves_that_tail_to_it(base_model, repo_dir, monkeypatch):
+    """Two German dev clips joined (41 s, two windows): Whisper starts the second window at its last timestamp,
+    27.36 s, inside the tail of "passiert" before a 0.8 s pause. The second window's first word "Ich" is said
+    after that pause (human phrase start 28.42 s); without the carry-over it takes the tail instead (-1.4 s)."""
+    import whisper_viz.alignment.tuned as tuned
+
+    real = repo_dir / "bench" / "accuracy" / "real"
+    clips = {c["id"]: c for c in json.loads((real / "dev.json").read_text())["clips"] if c["source"] == "sppas_de"}
+    first, second = clips["DEU_F10_DEU_T02"], clips["DEU_M12_DEU_T33"]
+    gap = np.zeros(4800, np.float32)  # 0.3 s
+    audio = np.concatenate([load_audio(real / first["file"]), gap, load_audio(real / second["file"])])
+    truth = len(audio) / 16000 - second["seconds"] + second["words"][3]["start"]  # "ich habe einen Teddy…"
+    result = analyze(base_model, audio, language="de")
+    assert len(result.windows) == 2
+    words = align_words(result, preset="tuned")
+    last_of_first = [w for w in words if w.window == 0][-1]
+    first_of_second = [w for w in words if w.window == 1][0]
+    assert last_of_first.end > result.windows[1].offset  # the situation: the first window's word reaches past
+    assert first_of_second.word.strip().lower() == "ich"
+    assert abs(first_of_second.start - truth) < 0.25
+    monkeypatch.setattr(tuned, "MAX_CARRY_FRAMES", 0)
+    uncarried = [w for w in align_words(result, preset="tuned") if w.window == 1][0]
+    assert uncarried.start < truth - 0.8

@@ -12,7 +12,9 @@ re-derives them; tests/alignment/test_tuned.py checks a small re-derivation matc
    took is moved past the silence (the attention of a word after a long silence can leak into it). A word
    covers at most `max_word_seconds` plus `max_seconds_per_letter` per letter: one stretched over sound
    nobody transcribed (a lead-in, music, a long filler) is held to that many frames where its raw attention
-   peaks, and the path is found again.
+   peaks, and the path is found again. Windows are aligned in order: where Whisper started a window inside
+   the previous window's last word (its last timestamp fell early), the sound the window starts with, up to
+   0.5 s, is left to that word and the window's first word starts after it.
 3. Word edges: where a word meets a pause, its edge moves at 10 ms to where its voiced run ends (or starts),
    at most `max_edge_shift_frames` away; two words with no pause between them share the path's boundary.
 4. Confidence: the word is aligned again with each half of the heads; the more the three alignments disagree
@@ -46,6 +48,7 @@ LONG_PAUSE_FRAMES = 25  # a pause of this many silent frames (0.5 s) can hide a 
 UNCLAIMED_FRAMES = 8  # ... when this much voiced audio (160 ms) right after it went to no word
 SQUEEZE_SLACK_FRAMES = 2  # a word within this of its minimum duration counts as squeezed
 MAX_REPAIRS = 3  # times the path is found again with squeezed words moved past their pause
+MAX_CARRY_FRAMES = 25  # longest tail (0.5 s) of the previous window's last word that a window can start in
 
 
 @dataclass(frozen=True)
@@ -214,16 +217,21 @@ def _stretched_words(path: WordPath, weights: np.ndarray, rows: list, max_frames
 
 def _place(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, lag_of: dict, rows: list,
            min_frames: list, max_frames: list, pause_scores: np.ndarray, voiced: np.ndarray, silent: np.ndarray,
-           fine: Loudness, settings: TunedSettings) -> tuple[np.ndarray, WordPath, list[tuple[int, int]]]:
+           fine: Loudness, settings: TunedSettings,
+           carried: int = 0) -> tuple[np.ndarray, WordPath, list[tuple[int, int]]]:
     """Steps 1-3 with `heads`: (matrix (tokens, frames), word path, each word's (start, end) in 10 ms frames).
 
     voiced, silent: bool (frames,) of the window, for moving squeezed words past long pauses.
-    max_frames: per word, the most frames it may keep (0: no limit)."""
+    max_frames: per word, the most frames it may keep (0: no limit).
+    carried: the window's first frames that the previous window's last word holds; no word here starts in them."""
     matrix = lagged_matrix(capture, heads, options, lag_of)  # (tokens, frames)
     weights = capture.attention[heads.mask].mean(axis=0) if any(max_frames) else None  # (tokens, frames)
     end_row = len(matrix) - 1 if settings.use_end_of_text else None
-    earliest, latest = [0] * len(rows), [None] * len(rows)
-    path = word_path(matrix, rows, end_row, pause_scores, min_frames)
+    earliest, latest = [carried] + [0] * (len(rows) - 1), [None] * len(rows)
+    path = word_path(matrix, rows, end_row, pause_scores, min_frames, earliest)
+    if carried and (not path.feasible or any(not len(path.frames_of(i)) for i in range(len(rows)))):
+        earliest = [0] * len(rows)  # the words do not fit after the carried frames: the window's own path
+        path = word_path(matrix, rows, end_row, pause_scores, min_frames)
     for _ in range(MAX_REPAIRS):
         moved = _squeezed_before_pauses(path, min_frames, voiced, silent)
         stretched = _stretched_words(path, weights, rows, max_frames)
@@ -243,15 +251,22 @@ def _place(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, la
     path_edges = [(first + s[0] * FRAMES_PER_EDGE, first + (s[-1] + 1) * FRAMES_PER_EDGE) for s in spans]
     edges = []
     for i, frames in enumerate(spans):
-        limits = (path_edges[i - 1][1] if i else 0, path_edges[i + 1][0] if i + 1 < len(spans) else len(fine.voiced))
+        limits = (path_edges[i - 1][1] if i else first + earliest[0] * FRAMES_PER_EDGE,
+                  path_edges[i + 1][0] if i + 1 < len(spans) else len(fine.voiced))
         edges.append(_edges(frames, path, capture.offset, fine, limits, settings))
     return matrix, path, edges
 
 
 def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, lag_of: dict,
-            coarse: Loudness, fine: Loudness, noise: np.ndarray | None, settings: TunedSettings) -> WindowAlignment:
+            coarse: Loudness, fine: Loudness, noise: np.ndarray | None, settings: TunedSettings,
+            previous_end: float = 0.0) -> WindowAlignment:
     """One window aligned by the tuned steps (module docstring); step 4 aligns again with each half of the
-    heads and rates every word by how far those two alignments and the full one disagree on its edges."""
+    heads and rates every word by how far those two alignments and the full one disagree on its edges.
+
+    previous_end: seconds where the previous window's last word ends. Whisper starts a window at the last
+    timestamp it wrote, which can fall inside that word: when the previous word reaches past this window's
+    start and the sound there ends within MAX_CARRY_FRAMES, that sound is the word's tail, not this
+    window's first word."""
     aligned = align_window(capture, heads, options)  # words and token rows; times are replaced below
     if not aligned.words:
         return aligned
@@ -273,8 +288,10 @@ def _window(capture: WindowCapture, heads: HeadSet, options: AlignmentOptions, l
         noisy[: len(part)] = part
         pause_scores = pause_scores + settings.noise_gain * noisy * (1 - silence)
     voiced, silent = silence == 0, silence >= 0.5
+    tail = int(np.argmax(silent)) if silent.any() else n_frames  # frames of sound the window starts with
+    carried = tail if previous_end > capture.offset and tail <= MAX_CARRY_FRAMES else 0
     place = lambda subset: _place(capture, subset, options, lag_of, rows, min_frames, max_frames, pause_scores,
-                                  voiced, silent, fine, settings)
+                                  voiced, silent, fine, settings, carried)
     matrix, path, edges = place(heads)
     pairs = heads.pairs()
     halves = [place(HeadSet.from_pairs(pairs[i::2], heads.shape))[2] for i in (0, 1)] if len(pairs) >= 2 else []
@@ -316,7 +333,11 @@ def align_tuned_windows(result: AnalysisResult, heads: HeadSet, options: Alignme
         speech = np.repeat(noise < 0.5, FRAMES_PER_EDGE)[: len(fine.db)]
         fine = replace(fine, db=np.where(np.pad(speech, (0, len(fine.db) - len(speech)), constant_values=True),
                                          fine.db, -np.inf))
-    windows = tuple(_window(capture, heads, options, lag_of, coarse, fine, noise, settings) for capture in result.windows)
+    windows, previous_end = [], 0.0
+    for capture in result.windows:  # in order: each window starts where the previous one's words end
+        windows.append(_window(capture, heads, options, lag_of, coarse, fine, noise, settings, previous_end))
+        previous_end = windows[-1].words[-1].end if windows[-1].words else previous_end
+    windows = tuple(windows)
     if not settings.use_silence_cut or result.without_silence is None or result.silence_cut is None:
         return windows
     # words timed on the clip without its digital silence (silence_cut.py); paths stay the clip's own
