@@ -88,6 +88,21 @@ def test_a_word_across_a_cut_point_keeps_to_the_side_holding_most_of_it():
     assert (words[1].start, words[1].end) == (3.0, 3.3)
 
 
+def test_a_word_split_evenly_by_a_cut_point_keeps_to_the_side_it_starts_on():
+    """0.46-0.70 s across 0.58 s: 0.12 s on each side, though in floating point 0.58 - 0.46 < 0.70 - 0.58."""
+    assert 0.58 - 0.46 < 0.70 - 0.58
+    for seconds in (0.58, 0.581):
+        cut = SilenceCut(runs=((round(seconds * SAMPLE_RATE), 2 * 16000),))
+        own = [_word(" an", 0.46, 0.70), _word(" exceedingly", 2.70, 3.36)]
+        shortened = [_word(" an", 0.46, 0.70), _word(" exceedingly", 0.70, 1.36)]
+        words = retime_words(own, shortened, cut)
+        assert words[0].start == 0.46 and words[0].end == pytest.approx(seconds, abs=1e-3)
+        assert (words[1].start, words[1].end) == (2.70, 3.36)
+    cut = SilenceCut(runs=((round(0.579 * SAMPLE_RATE), 2 * 16000),))  # most of the word after the point
+    words = retime_words([_word(" an", 0.46, 2.70)], [_word(" an", 0.46, 0.70)], cut)
+    assert (words[0].start, words[0].end) == (2.579, 2.70)
+
+
 def test_a_word_written_differently_takes_the_place_of_the_word_it_replaced():
     cut = SilenceCut(runs=((16000, 7 * 16000),))  # 7 s taken out at 1 s
     own = [_word(" first", 0.5, 0.9), _word(" time", 7.8, 8.0), _word(" that", 8.9, 9.1),

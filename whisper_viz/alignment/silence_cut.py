@@ -46,10 +46,10 @@ def cut_audio(audio: np.ndarray, cut: SilenceCut) -> np.ndarray:
 
 def _kept_to_one_side(start: float, end: float, points: np.ndarray) -> tuple[float, float]:
     """(start, end) of a word, seconds of the shortened clip, clipped at any cut point inside it to the side
-    that holds more of the word."""
+    that holds more of the word; a word split evenly (to the millisecond) keeps to the side it starts on."""
     for point in points:
         if start < point < end:
-            if point - start >= end - point:
+            if round(point - start, 3) >= round(end - point, 3):  # word times are on a 10 ms grid: ties happen
                 end = float(point)
             else:
                 start = float(point)

@@ -91,11 +91,11 @@ TUNED_HEADS: dict[str, TunedHeads] = {
                                                  max_word_seconds=0.5, max_seconds_per_letter=0.08,
                                                  lag_offset=2, confidence_center=0.108, confidence_slope=6.37)),
     "base": TunedHeads(official="ABzY8000000s~`UzyTQH3`Q^yNP!>##QT-<FaQ7m",
-                       heads=((5, 3), (5, 7), (4, 0), (5, 0), (4, 1), (5, 4), (5, 6), (3, 3), (4, 7), (5, 5)),
-                       lags=(4, 1, 6, 10, 4, -1, 0, 6, 0, 2),
-                       settings=TunedSettings(pause_score=1.0, silence_gain=16.0, min_seconds_per_letter=0.045,
-                                              max_word_seconds=1.0, max_seconds_per_letter=0.15,
-                                              lag_offset=2, confidence_center=0.089, confidence_slope=11.38)),
+                       heads=((5, 7), (5, 3), (4, 1), (5, 6), (4, 0), (5, 0), (3, 3), (5, 4), (5, 5), (4, 7), (5, 1)),
+                       lags=(0, 3, 4, 0, 6, 9, 6, -1, 1, 0, -5),
+                       settings=TunedSettings(pause_score=1.0, silence_gain=16.0, min_seconds_per_letter=0.035,
+                                              max_word_seconds=0.5, max_seconds_per_letter=0.08,
+                                              lag_offset=3, confidence_center=0.122, confidence_slope=8.43)),
 }
 TUNED_SETTINGS = TunedSettings()  # for models the search has not seen
 TUNED_OPTIONS = AlignmentOptions(normalization="reference", medfilt_width=7, postprocess=False)
